@@ -1,0 +1,68 @@
+package trit.launcher;
+
+import java.util.Arrays;
+
+/**
+ * The {@code runtime/trit} launcher: {@code trit [serve] [options]} starts the server; later
+ * subcommands ({@code eval}, {@code perplexity}, {@code bench}, {@code tokenize}) run tools
+ * without starting it.
+ */
+public final class Main {
+
+    static final String USAGE = """
+            Usage: runtime/trit [serve] [--host HOST] [--port PORT] [--config DIR]
+                   runtime/trit java-home      print the JDK 25 the launcher uses
+                   runtime/trit help
+
+            serve (the default) starts the Trit server and prints its base URL when it answers.
+              --host HOST    address to listen on (default 127.0.0.1, or $TRIT_HOST)
+              --port PORT    port to listen on (default 8080, or $TRIT_PORT)
+              --config DIR   folder of .cfg configuration files (default runtime/etc)
+            Stop it with Ctrl-C.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        String command = args.length == 0 || args[0].startsWith("-") ? "serve" : args[0];
+        String[] rest = args.length == 0 || args[0].startsWith("-") ? args : Arrays.copyOfRange(args, 1, args.length);
+        int status;
+        try {
+            status = switch (command) {
+                case "serve" -> new ServeCommand(ServeOptions.parse(rest, System.getenv())).run();
+                case "help", "--help", "-h" -> {
+                    System.out.print(USAGE);
+                    yield 0;
+                }
+                default -> throw new UsageException("unknown command '" + command + "'");
+            };
+        } catch (UsageException e) {
+            System.err.println("trit: " + e.getMessage());
+            System.err.print(USAGE);
+            status = 2;
+        } catch (LaunchException e) {
+            System.err.println("trit: " + e.getMessage());
+            status = 1;
+        }
+        System.exit(status);
+    }
+
+    /** Bad command-line input: the message says which argument and why. */
+    static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** The server could not start; the message says why and what to do. */
+    static final class LaunchException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LaunchException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

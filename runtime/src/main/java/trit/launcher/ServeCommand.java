@@ -1,0 +1,194 @@
+package trit.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.stream.Stream;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
+
+import trit.launcher.Main.LaunchException;
+
+/**
+ * Starts the OSGi framework with Trit's bundles, waits until the HTTP API answers, prints its
+ * URL and runs until the JVM is asked to stop (Ctrl-C, SIGTERM), then stops the framework.
+ */
+final class ServeCommand {
+
+    /** Bundles that must be active before any other bundle loads a class: the ServiceLoader
+     *  mediator weaves the bundles that use ServiceLoader (Jersey, Jackson) as they load. */
+    private static final List<String> FIRST_START_LEVEL = List.of("org.apache.aries.spifly", "org.objectweb.asm");
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+    private final ServeOptions options;
+
+    ServeCommand(ServeOptions options) {
+        this.options = options;
+    }
+
+    int run() {
+        long started = System.nanoTime();
+        checkPortFree();
+        List<Path> bundles = bundleJars();
+        Framework framework = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                .orElseThrow(() -> new LaunchException("no OSGi framework on the class path", null))
+                .newFramework(frameworkProperties());
+        try {
+            framework.init();
+            install(framework, bundles);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(framework), "trit-shutdown"));
+            framework.start();
+        } catch (BundleException e) {
+            throw new LaunchException("the framework failed to start: " + e.getMessage(), e);
+        }
+
+        String url = options.baseUrl() + basePath();
+        if (awaitReady(framework, url)) {
+            System.out.printf("Trit is ready at %s  (%d bundles, started in %.1f s; Ctrl-C stops it)%n",
+                    url, bundles.size(), (System.nanoTime() - started) / 1e9);
+        } else if (framework.getState() == Bundle.ACTIVE) {
+            System.err.printf("trit: %s/health did not answer within %d s; the server keeps running, see the log above%n",
+                    url, READY_TIMEOUT.toSeconds());
+        }
+        try {
+            framework.waitForStop(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private void checkPortFree() {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(options.host(), options.port()));
+        } catch (IOException e) {
+            throw new LaunchException("cannot listen on " + options.host() + ":" + options.port() + " (" + e.getMessage()
+                    + "); choose another with --port/--host or TRIT_PORT/TRIT_HOST", e);
+        }
+    }
+
+    private List<Path> bundleJars() {
+        Path dir = options.bundleDir();
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> jars = files.filter(f -> f.toString().endsWith(".jar")).sorted().toList();
+            if (!jars.isEmpty()) {
+                return jars;
+            }
+        } catch (IOException e) {
+            // reported below
+        }
+        throw new LaunchException("no bundles in " + dir + "; build them with: ./mvnw package -DskipTests -pl runtime -am", null);
+    }
+
+    private Map<String, String> frameworkProperties() {
+        Map<String, String> p = new HashMap<>();
+        p.put(Constants.FRAMEWORK_STORAGE, options.dataDir().resolve("cache").toString());
+        p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "jdk.incubator.vector");
+        p.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "2");
+        p.put("org.osgi.service.http.port", Integer.toString(options.port()));
+        p.put("org.apache.felix.http.host", options.host());
+        p.put("felix.fileinstall.dir", options.configDir().toString());
+        p.put("felix.fileinstall.filter", ".*\\.cfg");
+        p.put("felix.fileinstall.poll", "1000");
+        p.put("felix.fileinstall.noInitialDelay", "true");
+        p.put("felix.fileinstall.log.level", "2");
+        return p;
+    }
+
+    private static void install(Framework framework, List<Path> jars) throws BundleException {
+        BundleContext context = framework.getBundleContext();
+        framework.adapt(FrameworkStartLevel.class).setInitialBundleStartLevel(2);
+        for (Path jar : jars) {
+            Bundle bundle = context.installBundle(jar.toUri().toString());
+            if (FIRST_START_LEVEL.stream().anyMatch(bundle.getSymbolicName()::startsWith)) {
+                bundle.adapt(BundleStartLevel.class).setStartLevel(1);
+            }
+            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                bundle.start();
+            }
+        }
+    }
+
+    /** The REST API's base path from {@code trit.rest.cfg}, so the ready check asks the right URL. */
+    private String basePath() {
+        Path cfg = options.configDir().resolve("trit.rest.cfg");
+        if (!Files.isRegularFile(cfg)) {
+            return "";
+        }
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(cfg)) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String base = properties.getProperty("base.path", "/").trim().replaceAll("^/+|/+$", "");
+        return base.isEmpty() ? "" : "/" + base;
+    }
+
+    private static boolean awaitReady(Framework framework, String url) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest health = HttpRequest.newBuilder(URI.create(url + "/health")).timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline && framework.getState() == Bundle.ACTIVE) {
+            try {
+                int status = client.send(health, HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (status == 200 || status == 503) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static void stop(Framework framework) {
+        if (framework.getState() != Bundle.ACTIVE && framework.getState() != Bundle.STARTING) {
+            return;
+        }
+        System.out.println("Stopping Trit ...");
+        try {
+            framework.stop();
+            if (framework.waitForStop(STOP_TIMEOUT.toMillis()).getType() == org.osgi.framework.FrameworkEvent.WAIT_TIMEDOUT) {
+                System.err.println("trit: the framework did not stop within " + STOP_TIMEOUT.toSeconds() + " s; exiting anyway");
+            } else {
+                System.out.println("Trit stopped.");
+            }
+        } catch (BundleException | InterruptedException e) {
+            System.err.println("trit: error while stopping: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package trit.launcher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import trit.launcher.Main.UsageException;
+
+/**
+ * Options of {@code trit serve}. Precedence: command line, then environment
+ * ({@code TRIT_HOST}, {@code TRIT_PORT}), then defaults.
+ *
+ * @param host      the address to listen on
+ * @param port      the port to listen on
+ * @param configDir the folder of {@code .cfg} files
+ * @param bundleDir the folder of the bundles to run
+ * @param dataDir   the folder for the framework's cache and other state
+ */
+record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path dataDir) {
+
+    static final String DEFAULT_HOST = "127.0.0.1";
+    static final int DEFAULT_PORT = 8080;
+
+    static ServeOptions parse(String[] args, Map<String, String> env) {
+        String host = env.getOrDefault("TRIT_HOST", DEFAULT_HOST);
+        String port = env.getOrDefault("TRIT_PORT", Integer.toString(DEFAULT_PORT));
+        String portSource = env.containsKey("TRIT_PORT") ? "TRIT_PORT" : "--port";
+        // The launcher script passes the install layout; a user may override --config.
+        Path home = Path.of(System.getProperty("trit.home", "runtime"));
+        Path config = home.resolve("etc");
+        Path bundles = home.resolve("target/export/trit");
+        Path data = home.resolve("data");
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--host" -> host = value(args, ++i, arg);
+                case "--port" -> {
+                    port = value(args, ++i, arg);
+                    portSource = "--port";
+                }
+                case "--config" -> config = Path.of(value(args, ++i, arg));
+                case "--bundles" -> bundles = Path.of(value(args, ++i, arg));
+                case "--data" -> data = Path.of(value(args, ++i, arg));
+                default -> throw new UsageException("unknown option '" + arg + "'");
+            }
+        }
+        if (host.isBlank()) {
+            throw new UsageException("--host must not be empty");
+        }
+        if (!Files.isDirectory(config)) {
+            throw new UsageException("--config " + config + " is not a folder");
+        }
+        return new ServeOptions(host, parsePort(port, portSource), config.toAbsolutePath().normalize(),
+                bundles.toAbsolutePath().normalize(), data.toAbsolutePath().normalize());
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int parsePort(String value, String source) {
+        try {
+            int port = Integer.parseInt(value.trim());
+            if (port >= 1 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException(source + " must be a port number from 1 to 65535, was '" + value + "'");
+    }
+
+    /** The URL clients use; a wildcard bind address is reached through loopback. */
+    String baseUrl() {
+        String reachable = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+        return "http://" + (reachable.contains(":") ? "[" + reachable + "]" : reachable) + ":" + port;
+    }
+}
