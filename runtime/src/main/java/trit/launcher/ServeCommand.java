@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.ServiceLoader;
-import java.util.stream.Stream;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -26,7 +25,6 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.startlevel.BundleStartLevel;
-import org.osgi.framework.startlevel.FrameworkStartLevel;
 
 import trit.launcher.Main.LaunchException;
 
@@ -36,9 +34,6 @@ import trit.launcher.Main.LaunchException;
  */
 final class ServeCommand {
 
-    /** Bundles that must be active before any other bundle loads a class: the ServiceLoader
-     *  mediator weaves the bundles that use ServiceLoader (Jersey, Jackson) as they load. */
-    private static final List<String> FIRST_START_LEVEL = List.of("org.apache.aries.spifly", "org.objectweb.asm");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
@@ -51,7 +46,11 @@ final class ServeCommand {
     int run() {
         long started = System.nanoTime();
         checkPortFree();
-        List<Path> bundles = bundleJars();
+        List<RunBundles.RunBundle> bundles = RunBundles.in(options.bundleDir());
+        if (bundles.isEmpty()) {
+            throw new LaunchException("no bundles in " + options.bundleDir()
+                    + "; build them with: ./mvnw package -DskipTests -pl runtime -am", null);
+        }
         Framework framework = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new LaunchException("no OSGi framework on the class path", null))
                 .newFramework(frameworkProperties());
@@ -90,25 +89,12 @@ final class ServeCommand {
         }
     }
 
-    private List<Path> bundleJars() {
-        Path dir = options.bundleDir();
-        try (Stream<Path> files = Files.list(dir)) {
-            List<Path> jars = files.filter(f -> f.toString().endsWith(".jar")).sorted().toList();
-            if (!jars.isEmpty()) {
-                return jars;
-            }
-        } catch (IOException e) {
-            // reported below
-        }
-        throw new LaunchException("no bundles in " + dir + "; build them with: ./mvnw package -DskipTests -pl runtime -am", null);
-    }
-
     private Map<String, String> frameworkProperties() {
         Map<String, String> p = new HashMap<>();
         p.put(Constants.FRAMEWORK_STORAGE, options.dataDir().resolve("cache").toString());
         p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "jdk.incubator.vector");
-        p.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, "2");
+        p.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(RunBundles.START_LEVEL));
         p.put("org.osgi.service.http.port", Integer.toString(options.port()));
         p.put("org.apache.felix.http.host", options.host());
         p.put("felix.fileinstall.dir", options.configDir().toString());
@@ -119,15 +105,12 @@ final class ServeCommand {
         return p;
     }
 
-    private static void install(Framework framework, List<Path> jars) throws BundleException {
+    private static void install(Framework framework, List<RunBundles.RunBundle> runBundles) throws BundleException {
         BundleContext context = framework.getBundleContext();
-        framework.adapt(FrameworkStartLevel.class).setInitialBundleStartLevel(2);
-        for (Path jar : jars) {
-            Bundle bundle = context.installBundle(jar.toUri().toString());
-            if (FIRST_START_LEVEL.stream().anyMatch(bundle.getSymbolicName()::startsWith)) {
-                bundle.adapt(BundleStartLevel.class).setStartLevel(1);
-            }
-            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+        for (RunBundles.RunBundle runBundle : runBundles) {
+            Bundle bundle = context.installBundle(runBundle.jar().toUri().toString());
+            bundle.adapt(BundleStartLevel.class).setStartLevel(runBundle.startLevel());
+            if (!runBundle.fragment()) {
                 bundle.start();
             }
         }

@@ -12,6 +12,7 @@ import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ServiceScope;
 import org.osgi.service.jakartars.whiteboard.propertytypes.JakartarsApplicationSelect;
 import org.osgi.service.jakartars.whiteboard.propertytypes.JakartarsExtension;
 import org.osgi.service.jakartars.whiteboard.propertytypes.JakartarsName;
@@ -25,7 +26,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
  * into an OpenAI-style JSON error with the right status. Registered for every application, so a
  * path outside the API's base path answers in JSON too.
  */
-@Component(service = ExceptionMapper.class)
+// Prototype: each application gets its own instance, so the @Context proxies below belong to the
+// application whose request is being answered (one shared instance fails with "Not inside a request scope").
+@Component(service = ExceptionMapper.class, scope = ServiceScope.PROTOTYPE)
 @JakartarsExtension
 @JakartarsName("trit.errors")
 @JakartarsApplicationSelect(RestApplication.ALL_APPLICATIONS)

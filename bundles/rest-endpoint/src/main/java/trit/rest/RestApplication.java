@@ -14,11 +14,16 @@ import org.osgi.service.jakartars.whiteboard.JakartarsWhiteboardConstants;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * The Trit API as a whiteboard application, mounted at the configured base path. Registered by
- * hand rather than as a DS service so that a new base path only updates the registration's
- * properties: the whiteboard moves the application while the framework keeps running.
+ * The Trit API as a whiteboard application, mounted at the configured base path, and the holder
+ * of the current {@code trit.rest} settings.
+ *
+ * <p>The application is registered by hand rather than as a DS service so that a new base path
+ * only updates the registration's properties: the whiteboard moves the application while the
+ * framework keeps running. Filters and resources read the other settings from here instead of
+ * taking the configuration themselves: a configuration change would otherwise change their
+ * service properties and make the whiteboard re-register them, leaving a moment without them.
  */
-@Component(service = {}, immediate = true, configurationPid = RestConfiguration.PID)
+@Component(service = RestApplication.class, immediate = true, configurationPid = RestConfiguration.PID)
 @Designate(ocd = RestConfiguration.class)
 public class RestApplication {
 
@@ -30,15 +35,26 @@ public class RestApplication {
     public static final String ALL_APPLICATIONS = "(" + JakartarsWhiteboardConstants.JAKARTA_RS_NAME + "=*)";
 
     private ServiceRegistration<Application> registration;
+    private volatile RestConfiguration config;
 
     @Activate
     void activate(BundleContext context, RestConfiguration config) {
+        this.config = config;
         registration = context.registerService(Application.class, new Application(), properties(config));
     }
 
     @Modified
-    void modified(RestConfiguration config) {
-        registration.setProperties(properties(config));
+    void modified(RestConfiguration newConfig) {
+        RestConfiguration old = this.config;
+        this.config = newConfig;
+        if (!normalizeBasePath(old.base_path()).equals(normalizeBasePath(newConfig.base_path()))) {
+            registration.setProperties(properties(newConfig));
+        }
+    }
+
+    /** The largest request body accepted, in bytes. */
+    public long maxRequestBytes() {
+        return config.max_request_bytes();
     }
 
     @Deactivate

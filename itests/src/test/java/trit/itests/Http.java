@@ -1,0 +1,113 @@
+package trit.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Real HTTP over loopback to the framework's server, and JSON parsing of the answers. */
+final class Http {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final String base;
+
+    Http(int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    record Reply(int status, String contentType, HttpResponse<String> raw) {
+        JsonNode json() {
+            assertTrue("expected a JSON body, got Content-Type " + contentType + ": " + raw.body(),
+                    contentType != null && contentType.startsWith("application/json"));
+            try {
+                return JSON.readTree(raw.body());
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + raw.body(), e);
+            }
+        }
+
+        /** Asserts an OpenAI-style error body with this status and code, and returns its message. */
+        String assertError(int expectedStatus, String expectedCode) {
+            assertEquals(raw.body(), expectedStatus, status);
+            JsonNode error = json().path("error");
+            assertTrue("no error object: " + raw.body(), error.isObject());
+            assertEquals(expectedCode, error.path("code").asText());
+            assertEquals(expectedStatus >= 500 ? "server_error" : "invalid_request_error", error.path("type").asText());
+            assertTrue("param is present (null when no field is at fault)", error.has("param"));
+            return error.path("message").asText();
+        }
+    }
+
+    Reply get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    Reply send(String method, String path, byte[] body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    /** A body of unknown length: sent chunked, without Content-Length. */
+    Reply sendChunked(String method, String path, byte[] body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))));
+    }
+
+    /** Polls GET {@code path} until {@code condition} holds (config and services apply asynchronously). */
+    Reply await(String path, Predicate<Reply> condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        Reply last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = get(path);
+                if (condition.test(last)) {
+                    return last;
+                }
+            } catch (AssertionError | RuntimeException e) {
+                // not there yet
+            }
+            sleep(50);
+        }
+        fail("timed out waiting for " + what + "; last answer to GET " + path + ": "
+                + (last == null ? "none" : last.status() + " " + last.raw().body()));
+        return null;
+    }
+
+    private Reply send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Reply(response.statusCode(), response.headers().firstValue("Content-Type").orElse(null), response);
+        } catch (IOException e) {
+            throw new IllegalStateException("HTTP request failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create(base + path);
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
