@@ -46,6 +46,11 @@ public final class RunBundles {
         }
     }
 
+    /** The start level of the bundle with this symbolic name. */
+    public static int startLevel(String symbolicName) {
+        return EARLY.stream().anyMatch(symbolicName::startsWith) ? EARLY_START_LEVEL : START_LEVEL;
+    }
+
     private static RunBundle read(Path jar) {
         try (JarFile file = new JarFile(jar.toFile())) {
             Attributes main = file.getManifest().getMainAttributes();
@@ -54,8 +59,7 @@ public final class RunBundles {
                 throw new IllegalStateException(jar + " is not an OSGi bundle (no Bundle-SymbolicName)");
             }
             name = name.split(";", 2)[0].trim();
-            int level = EARLY.stream().anyMatch(name::startsWith) ? EARLY_START_LEVEL : START_LEVEL;
-            return new RunBundle(jar, name, main.getValue("Fragment-Host") != null, level);
+            return new RunBundle(jar, name, main.getValue("Fragment-Host") != null, startLevel(name));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the manifest of " + jar, e);
         }
