@@ -135,6 +135,19 @@ public class RuntimeTest {
     }
 
     @Test
+    public void serverSentEventsStreamThroughTheWhiteboard() {
+        ServiceRegistration<SseProbeResource> sse = SseProbeResource.register(context);
+        try {
+            Http.Reply reply = http.await("/itest/sse?n=3", r -> r.status() == 200,
+                    "the SSE resource to be served");
+            assertTrue(reply.contentType(), reply.contentType().startsWith("text/event-stream"));
+            assertEquals("data: event 1\n\ndata: event 2\n\ndata: event 3\n\ndata: [DONE]\n\n", reply.raw().body());
+        } finally {
+            sse.unregister();
+        }
+    }
+
+    @Test
     public void healthIs503WhileAProviderIsLoading() {
         ServiceRegistration<InferenceProvider> loading = new StaticProvider("itest-loading",
                 Availability.loading("loading itest.gguf"), "loading-model").register(context);
@@ -175,7 +188,9 @@ public class RuntimeTest {
             byte[] body = "{\"padding\":\"0123456789012345678901234567890123456789\"}".getBytes(StandardCharsets.UTF_8);
             http.await("/itest/health", r -> http.send("POST", "/itest/v1/models", body).status() == 413,
                     "the body limit to apply");
-            String message = http.send("POST", "/itest/v1/models", body).assertError(413, "request_too_large");
+            Http.Reply tooLarge = http.send("POST", "/itest/v1/models", body);
+            String message = tooLarge.assertError(413, "request_too_large");
+            assertEquals("close", tooLarge.raw().headers().firstValue("Connection").orElse(""));
             assertEquals("The request body (" + body.length + " bytes) is larger than the limit of 16 bytes"
                     + " (max.request.bytes)", message);
             http.sendChunked("POST", "/itest/v1/models", body).assertError(413, "request_too_large");

@@ -52,7 +52,10 @@ public class RequestLimitFilter implements ContainerRequestFilter {
     }
 
     private static Response tooLarge(String size, long limit) {
-        return ApiError.response(413, "The request body (" + size + ") is larger than the limit of " + limit
-                + " bytes (max.request.bytes)", null, "request_too_large");
+        Response error = ApiError.response(413, "The request body (" + size + ") is larger than the limit of "
+                + limit + " bytes (max.request.bytes)", null, "request_too_large");
+        // The rest of the body stays unread, so the server drops the connection after answering:
+        // say so, or a client reuses it for its next request and fails on a closed socket.
+        return Response.fromResponse(error).header("Connection", "close").build();
     }
 }
