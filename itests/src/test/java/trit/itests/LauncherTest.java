@@ -1,0 +1,139 @@
+package trit.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.Test;
+
+/**
+ * The launcher users run ({@code trit.launcher.Main}, what {@code runtime/trit} executes) as a
+ * real process: it starts the runtime's bundles, prints the URL once the API answers, serves,
+ * and stops cleanly on SIGTERM; bad input gets one clear line and a non-zero exit.
+ */
+public class LauncherTest {
+
+    private static final Path RUNTIME = Path.of(System.getProperty("trit.runtime.dir", "../runtime")).toAbsolutePath();
+
+    @Test
+    public void startsServesAndStopsCleanlyOnSigterm() throws Exception {
+        int port = freePort();
+        Path config = Files.createTempDirectory("trit-launcher-etc");
+        Process process = launch("serve", "--port", Integer.toString(port), "--config", config.toString(),
+                "--data", Files.createTempDirectory("trit-launcher-data").toString());
+        BlockingQueue<String> output = drain(process);
+        try {
+            String ready = awaitLine(output, "Trit is ready at ", 90);
+            assertTrue(ready, ready.startsWith("Trit is ready at http://127.0.0.1:" + port + " "));
+
+            Http.Reply models = new Http(port).get("/v1/models");
+            assertEquals(200, models.status());
+            assertEquals("list", models.json().path("object").asText());
+            assertTrue("the launcher runs no child process", process.descendants().findAny().isEmpty());
+        } finally {
+            // SIGTERM, as an operator's kill or a service manager sends. Not Process.destroy(): it also
+            // closes this side of the pipes, and the launcher's last lines would be lost.
+            process.toHandle().destroy();
+        }
+        assertTrue("stops within 30 s", process.waitFor(30, TimeUnit.SECONDS));
+        awaitLine(output, "Stopping Trit ...", 5);
+        awaitLine(output, "Trit stopped.", 5);
+        assertFalse(process.isAlive());
+    }
+
+    @Test
+    public void refusesAPortInUseBeforeStartingAnything() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Process process = launch("--port", Integer.toString(taken.getLocalPort()));
+            List<String> lines = finish(process);
+            assertEquals(1, process.exitValue());
+            assertTrue(lines.toString(), lines.stream().anyMatch(l -> l.startsWith(
+                    "trit: cannot listen on 127.0.0.1:" + taken.getLocalPort() + " (")));
+        }
+    }
+
+    @Test
+    public void badOptionsAreUsageErrors() throws Exception {
+        Process badPort = launch("serve", "--port", "70000");
+        List<String> lines = finish(badPort);
+        assertEquals(2, badPort.exitValue());
+        assertTrue(lines.toString(), lines.contains("trit: --port must be a port number from 1 to 65535, was '70000'"));
+
+        Process unknown = launch("serve", "--colour", "blue");
+        assertTrue(finish(unknown).contains("trit: unknown option '--colour'"));
+        assertEquals(2, unknown.exitValue());
+
+        Process missingConfig = launch("--config", "/nonexistent/trit-etc");
+        assertTrue(finish(missingConfig).contains("trit: --config /nonexistent/trit-etc is not a folder"));
+        assertEquals(2, missingConfig.exitValue());
+    }
+
+    private static Process launch(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--sun-misc-unsafe-memory-access=allow",
+                "-Dlogback.configurationFile=" + RUNTIME.resolve("conf/logback.xml"),
+                "-Djava.util.logging.config.file=" + RUNTIME.resolve("conf/logging.properties"),
+                "-Dtrit.home=" + RUNTIME,
+                "-cp", RUNTIME.resolve("target/lib/org.apache.felix.framework.jar") + java.io.File.pathSeparator
+                        + RUNTIME.resolve("target/trit-launcher.jar"),
+                "trit.launcher.Main"));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    private static BlockingQueue<String> drain(Process process) {
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader reader = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                reader.lines().forEach(lines::add);
+            } catch (IOException e) {
+                lines.add("(output failed: " + e + ")");
+            }
+        });
+        return lines;
+    }
+
+    private static String awaitLine(BlockingQueue<String> lines, String prefix, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        List<String> seen = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            String line = lines.poll(100, TimeUnit.MILLISECONDS);
+            if (line != null) {
+                if (line.startsWith(prefix)) {
+                    return line;
+                }
+                seen.add(line);
+            }
+        }
+        throw new AssertionError("no line starting with '" + prefix + "' within " + seconds + " s; output: " + seen);
+    }
+
+    private static List<String> finish(Process process) throws InterruptedException {
+        BlockingQueue<String> output = drain(process);
+        assertTrue("exits by itself", process.waitFor(30, TimeUnit.SECONDS));
+        Thread.sleep(100); // let the reader take the last lines
+        return new ArrayList<>(output);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
