@@ -27,7 +27,8 @@ import trit.api.kernel.Weights;
 
 /**
  * One token through one I2_S matrix (GEMV), warm caches: the full op (activation quantization +
- * product, what bitnet.cpp's full-op figures measure) and the bare product.
+ * product, what bitnet.cpp's full-op figures measure) and the bare product. Weights go through
+ * {@code prepare} first, as the model loads them.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -67,8 +68,9 @@ public class TernaryGemvBenchmark {
             data.set(ValueLayout.JAVA_BYTE, i, (byte) b);
         }
         data.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), (long) k * m / 4, 0.7f);
-        weights = Weights.of("bench", WeightFormat.I2_S, k, m, data);
         kernel = new VectorKernel(threads);
+        // As the model does at load: the kernel may repack into a layout of its own.
+        weights = kernel.prepare(Weights.of("bench", WeightFormat.I2_S, k, m, data), arena);
         x = new float[k];
         for (int i = 0; i < k; i++) {
             x[i] = (float) random.nextGaussian();

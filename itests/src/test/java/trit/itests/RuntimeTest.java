@@ -42,7 +42,7 @@ import trit.api.provider.InferenceProvider;
 @ExamReactorStrategy(PerClass.class)
 public class RuntimeTest {
 
-    private static final Set<String> TRIT_BUNDLES = Set.of("trit.api", "trit.ternary.kernels", "trit.bitnet.model",
+    private static final Set<String> TRIT_BUNDLES = Set.of("trit.api", "trit.gguf", "trit.ternary.kernels", "trit.bitnet.model",
             "trit.tokenizer", "trit.kimi.provider", "trit.router", "trit.rest.endpoint");
 
     @Inject

@@ -22,11 +22,11 @@ final class Checks {
         }
     }
 
-    static void ternary(Weights w, QuantizedActivations x, float[] y, String kernel) {
+    static void ternary(Weights w, QuantizedActivations x, float[] y, String kernel, boolean layoutKnown) {
         if (!w.format().isTernary()) {
             throw new IllegalArgumentException(w.describe() + " is not ternary: use floatMatmul");
         }
-        if (!Weights.GGML.equals(w.layout())) {
+        if (!layoutKnown) {
             throw new IllegalArgumentException(w.describe() + " is in layout '" + w.layout()
                     + "', which the " + kernel + " kernel does not compute with");
         }

@@ -42,12 +42,12 @@ abstract class PooledKernel implements TernaryKernel {
 
     @Override
     public final void ternaryMatmul(Weights w, QuantizedActivations x, float[] y) {
-        Checks.ternary(w, x, y, name);
+        Checks.ternary(w, x, y, name, Weights.GGML.equals(w.layout()) || computesWith(w));
         synchronized (ternaryTask) {
             beforeTernary(w, x);
             ternaryTask.set(w, x, y);
             try {
-                pool.run(ternaryTask, w.m(), rowGrain(), (long) w.k() * w.m() * x.rows());
+                pool.run(ternaryTask, w.m(), rowGrain(w), (long) w.k() * w.m() * x.rows());
             } finally {
                 ternaryTask.set(null, null, null);
             }
@@ -60,7 +60,7 @@ abstract class PooledKernel implements TernaryKernel {
         synchronized (floatTask) {
             floatTask.set(w, x, rows, y);
             try {
-                pool.run(floatTask, w.m(), rowGrain(), (long) w.k() * w.m() * rows);
+                pool.run(floatTask, w.m(), rowGrain(w), (long) w.k() * w.m() * rows);
             } finally {
                 floatTask.set(null, null, 0, null);
             }
@@ -85,9 +85,14 @@ abstract class PooledKernel implements TernaryKernel {
     /** Output rows {@code [from, to)} of {@code y = W · x} for {@code rows} float token rows. */
     abstract void floatRows(Weights w, float[] x, int rows, float[] y, int part, int from, int to);
 
-    /** Range starts are multiples of this many rows. */
-    int rowGrain() {
+    /** Range starts are multiples of this many rows of {@code w}. */
+    int rowGrain(Weights w) {
         return 1;
+    }
+
+    /** Whether {@code w}, in a layout other than GGML's, is one this kernel made with {@link #prepare}. */
+    boolean computesWith(Weights w) {
+        return false;
     }
 
     private final class TernaryTask implements RowPool.RowTask {

@@ -1,25 +1,22 @@
 package trit.kernels;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
-import static jdk.incubator.vector.VectorOperators.B2F;
-import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.F2I;
 import static jdk.incubator.vector.VectorOperators.I2B;
-import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.S2I;
 import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_B2S;
-import static jdk.incubator.vector.VectorOperators.ZERO_EXTEND_S2I;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -38,10 +35,12 @@ import trit.api.kernel.Weights;
  * class loads (512 bits on AVX-512, 256 on AVX2), reading weights straight from their memory
  * segments. Bit-identical to {@link ScalarKernel}.
  *
- * <p>I2_S and TQ2_0: 2-bit codes are widened to 16-bit lanes and multiplied with the int8
- * activations widened once per call; the 16-bit sums are flushed into int32 lanes before any
- * input could overflow them (at most {@value #CODE_MAX}·128 per product). Float weights: the
- * SPI's 64 partial sums, as 4 vectors of 16 lanes or 8 of 8. TQ1_0 and CPUs narrower than 256
+ * <p>I2_S on AVX-512BW: {@link #prepare} repacks the weights into {@link #PAIR_LAYOUT} and each
+ * product looks up, for 32 rows at once, the precomputed value of every pair of inputs (the
+ * idea of bitnet.cpp's TL1 kernels). I2_S elsewhere and TQ2_0: 2-bit codes are widened to
+ * 16-bit lanes and multiplied with the int8 activations widened once per call; the 16-bit sums are flushed into int32 lanes before any
+ * input could overflow them (at most {@value #CODE_MAX}·128 per product). Float weights: each
+ * row converted to floats, then the SPI's 64 partial sums as 4 vectors of 16 lanes or 8 of 8. TQ1_0 and CPUs narrower than 256
  * bits use the scalar definition.
  */
 @Component(service = TernaryKernel.class, configurationPid = "trit.kernel.vector",
@@ -58,6 +57,9 @@ public class VectorKernel extends PooledKernel {
     private static final VectorSpecies<Integer> FI = F.withLanes(int.class);
     private static final int FL = F.length();
     private static final boolean FLOAT_SIMD = FL == 8 || FL == 16;
+    /** FL bytes (quantized activations): species are fixed at class load, as the Vector API needs
+     *  constants to compile to single instructions. */
+    private static final VectorSpecies<Byte> FB = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
 
     private static final VectorSpecies<Short> S = ShortVector.SPECIES_PREFERRED;
     private static final int SL = S.length();
@@ -72,8 +74,26 @@ public class VectorKernel extends PooledKernel {
 
     private static final float ROUND_MAGIC = 0x1.8p23f;
 
+    /**
+     * The layout {@link #prepare} makes of I2_S weights where 16-bit table lookups are single
+     * instructions (AVX-512BW's vpermw): rows in groups of 32 (the last one padded); per group
+     * and pair of inputs {@code (2p, 2p+1)}, 16 bytes whose byte {@code j} holds the pair's index
+     * {@code 3·(w₀+1) + (w₁+1)} for row {@code j} in its low nibble and for row {@code j+16} in
+     * its high nibble. Still 2 bits per weight.
+     */
+    static final String PAIR_LAYOUT = "vector.i2s-pairs";
+    private static final boolean PAIR_LOOKUP = S.vectorBitSize() >= 512;
+    private static final VectorSpecies<Short> PS = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Byte> PB = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> PI = IntVector.SPECIES_512;
+    /** Pairs summed in 16-bit lanes before flushing: each adds at most 2·128. */
+    private static final int PAIR_FLUSH = 64;
+
     private final float[][] partials;
+    private final float[][] rowBuffers;
+    private final int[][] groupDots;
     private short[] activations = new short[0];
+    private short[] pairTables = new short[0];
     private int[] blockSums = new int[0];
 
     @Activate
@@ -84,6 +104,8 @@ public class VectorKernel extends PooledKernel {
     VectorKernel(int threads) {
         super("vector", threads);
         this.partials = new float[threads()][ScalarKernel.PARTIALS];
+        this.rowBuffers = new float[threads()][0];
+        this.groupDots = new int[threads()][64];
     }
 
     @Deactivate
@@ -118,14 +140,13 @@ public class VectorKernel extends PooledKernel {
         int sum = 0;
         i = 0;
         if (FLOAT_SIMD) {
-            VectorSpecies<Byte> fb = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
             IntVector sums = IntVector.zero(FI);
             for (; i <= k - FL; i += FL) {
                 // (v + 1.5·2^23) − 1.5·2^23 rounds half to even for |v| ≤ 2^22; here |v| ≤ 127.
                 FloatVector v = FloatVector.fromArray(F, x, offset + i).mul(s).add(ROUND_MAGIC).sub(ROUND_MAGIC);
                 IntVector qi = ((IntVector) v.convert(F2I, 0)).max(-128).min(127);
                 sums = sums.add(qi);
-                ((ByteVector) qi.convertShape(I2B, fb, 0)).intoArray(q, base + i);
+                ((ByteVector) qi.convertShape(I2B, FB, 0)).intoArray(q, base + i);
             }
             sum = sums.reduceLanes(ADD);
         }
@@ -142,6 +163,10 @@ public class VectorKernel extends PooledKernel {
 
     @Override
     void beforeTernary(Weights w, QuantizedActivations x) {
+        if (PAIR_LAYOUT.equals(w.layout())) {
+            buildPairTables(x);
+            return;
+        }
         int n = x.rows() * x.k();
         if (activations.length < n) {
             activations = new short[n];
@@ -167,6 +192,10 @@ public class VectorKernel extends PooledKernel {
 
     @Override
     void ternaryRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
+        if (PAIR_LAYOUT.equals(w.layout())) {
+            pairRows(w, x, y, groupDots[part], from, to);
+            return;
+        }
         int m = w.m();
         int k = w.k();
         for (int r = from; r < to; r++) {
@@ -233,40 +262,206 @@ public class VectorKernel extends PooledKernel {
         return acc;
     }
 
+    // ---- I2_S by table lookup over input pairs (AVX-512BW) --------------------------------------
+
+    @Override
+    public Weights prepare(Weights w, Arena arena) {
+        if (!PAIR_LOOKUP || w.format() != WeightFormat.I2_S || !Weights.GGML.equals(w.layout())) {
+            return w;
+        }
+        int k = w.k();
+        int m = w.m();
+        int pairs = k / 2;
+        MemorySegment out = arena.allocate((long) (m + 31) / 32 * pairs * 16, 64);
+        byte[] codes = new byte[k];
+        for (int r = 0; r < m; r++) {
+            long row = (long) r * (k / 4);
+            for (int b = 0; b < k / 128; b++) {
+                for (int i = 0; i < 32; i++) {
+                    int v = w.data().get(ValueLayout.JAVA_BYTE, row + 32L * b + i);
+                    codes[128 * b + i] = (byte) ((v >>> 6) & 3);
+                    codes[128 * b + 32 + i] = (byte) ((v >>> 4) & 3);
+                    codes[128 * b + 64 + i] = (byte) ((v >>> 2) & 3);
+                    codes[128 * b + 96 + i] = (byte) (v & 3);
+                }
+            }
+            for (int i = 0; i < k; i++) {
+                if (codes[i] == 3) {
+                    throw new IllegalArgumentException(w.describe() + ": element " + ((long) r * k + i)
+                            + " holds I2_S code 3, which is no ternary weight (the file is damaged)");
+                }
+            }
+            long group = (long) (r / 32) * pairs * 16;
+            int lane = r % 16;
+            int shift = (r % 32) < 16 ? 0 : 4;
+            for (int p = 0; p < pairs; p++) {
+                long at = group + 16L * p + lane;
+                int index = 3 * codes[2 * p] + codes[2 * p + 1];
+                out.set(ValueLayout.JAVA_BYTE, at,
+                        (byte) (out.get(ValueLayout.JAVA_BYTE, at) | (index << shift)));
+            }
+        }
+        return new Weights(w.name(), WeightFormat.I2_S, k, m, out, w.scale(), PAIR_LAYOUT);
+    }
+
+    @Override
+    boolean computesWith(Weights w) {
+        return PAIR_LAYOUT.equals(w.layout()) && PAIR_LOOKUP
+                && w.data().byteSize() >= (long) (w.m() + 31) / 32 * (w.k() / 2) * 16;
+    }
+
+    @Override
+    int rowGrain(Weights w) {
+        return PAIR_LAYOUT.equals(w.layout()) ? 32 : 1;
+    }
+
+    /** Per token and input pair: the 9 values w₀·q₀ + w₁·q₁, at index 3·(w₀+1) + (w₁+1). */
+    private void buildPairTables(QuantizedActivations x) {
+        int pairs = x.k() / 2;
+        int n = x.rows() * pairs * 16;
+        if (pairTables.length < n) {
+            pairTables = new short[n];
+        }
+        byte[] q = x.values();
+        short[] t = pairTables;
+        for (int i = 0; i < x.rows() * pairs; i++) {
+            int q0 = q[2 * i];
+            int q1 = q[2 * i + 1];
+            int o = 16 * i;
+            t[o] = (short) (-q0 - q1);
+            t[o + 1] = (short) -q0;
+            t[o + 2] = (short) (-q0 + q1);
+            t[o + 3] = (short) -q1;
+            t[o + 4] = 0;
+            t[o + 5] = (short) q1;
+            t[o + 6] = (short) (q0 - q1);
+            t[o + 7] = (short) q0;
+            t[o + 8] = (short) (q0 + q1);
+        }
+    }
+
+    private void pairRows(Weights w, QuantizedActivations x, float[] y, int[] dots, int from, int to) {
+        int m = w.m();
+        int pairs = w.k() / 2;
+        int end = (to + 31) / 32;
+        for (int g = from / 32; g < end; g += 2) {
+            // Two groups share each table load: the tables of a wide row outgrow the L1 cache.
+            boolean two = g + 1 < end;
+            for (int t = 0; t < x.rows(); t++) {
+                pairGroupDots(w.data(), (long) g * pairs * 16, two ? (long) (g + 1) * pairs * 16 : -1, pairs,
+                        pairTables, t * pairs * 16, dots);
+                float s = x.scales()[t];
+                for (int j = 0; j < (two ? 64 : 32) && 32 * g + j < m; j++) {
+                    y[t * m + 32 * g + j] = (float) dots[j] / s * w.scale();
+                }
+            }
+        }
+    }
+
+    /**
+     * Σ_i w_i·q_i for the 32 rows of the group at {@code groupA} into {@code dots[0..32)}, and of
+     * the group at {@code groupB} (unless negative) into {@code dots[32..64)}, pair by pair.
+     */
+    private static void pairGroupDots(MemorySegment data, long groupA, long groupB, int pairs, short[] tables,
+                                      int tableBase, int[] dots) {
+        IntVector lowA = IntVector.zero(PI), highA = lowA, lowB = lowA, highB = lowA;
+        int p = 0;
+        while (p < pairs) {
+            int end = Math.min(pairs, p + PAIR_FLUSH);
+            ShortVector la = ShortVector.zero(PS), ha = la, lb = la, hb = la;
+            for (; p < end; p++) {
+                ShortVector table = ShortVector.fromArray(PS, tables, tableBase + 16 * p);
+                ShortVector a = (ShortVector) ByteVector.fromMemorySegment(PB, data, groupA + 16L * p, LE)
+                        .convertShape(ZERO_EXTEND_B2S, PS, 0);
+                la = la.add(a.and((short) 15).selectFrom(table));
+                ha = ha.add(a.lanewise(LSHR, 4).selectFrom(table));
+                if (groupB >= 0) {
+                    ShortVector b = (ShortVector) ByteVector.fromMemorySegment(PB, data, groupB + 16L * p, LE)
+                            .convertShape(ZERO_EXTEND_B2S, PS, 0);
+                    lb = lb.add(b.and((short) 15).selectFrom(table));
+                    hb = hb.add(b.lanewise(LSHR, 4).selectFrom(table));
+                }
+            }
+            lowA = lowA.add(la.convertShape(S2I, PI, 0));
+            highA = highA.add(ha.convertShape(S2I, PI, 0));
+            lowB = lowB.add(lb.convertShape(S2I, PI, 0));
+            highB = highB.add(hb.convertShape(S2I, PI, 0));
+        }
+        lowA.intoArray(dots, 0);
+        highA.intoArray(dots, 16);
+        lowB.intoArray(dots, 32);
+        highB.intoArray(dots, 48);
+    }
+
     // ---- float products ----------------------------------------------------------------------
 
     @Override
     void floatRows(Weights w, float[] x, int rows, float[] y, int part, int from, int to) {
         float[] p = partials[part];
         int k = w.k();
-        long rowBytes = w.format().rowBytes(k);
+        if (rowBuffers[part].length < k) {
+            rowBuffers[part] = new float[k]; // grows once per width; only this part's thread uses it
+        }
+        float[] row = rowBuffers[part];
         for (int r = from; r < to; r++) {
+            decodeRow(w, r, row);
             for (int t = 0; t < rows; t++) {
-                y[t * w.m() + r] = FLOAT_SIMD
-                        ? floatDot(w.format(), w.data(), rowBytes * r, k, x, t * k, p)
-                        : scalarFloatDot(w, r, x, t * k, p);
+                y[t * w.m() + r] = FLOAT_SIMD ? floatDot(row, k, x, t * k, p) : scalarFloatDot(row, k, x, t * k, p);
             }
         }
     }
 
-    private static float scalarFloatDot(Weights w, int r, float[] x, int xBase, float[] p) {
+    /**
+     * Row {@code r} as floats, converted exactly. Plain loops over the segment: C2 compiles
+     * {@link Float#float16ToFloat} to vcvtph2ps here, far faster than any lane-wise bit trick.
+     */
+    private static void decodeRow(Weights w, int r, float[] row) {
+        MemorySegment data = w.data();
+        int k = w.k();
+        long start = w.format().rowBytes(k) * r;
+        switch (w.format()) {
+            case F32 -> MemorySegment.copy(data, Formats.FLOAT_LE, start, row, 0, k);
+            case F16 -> {
+                for (int i = 0; i < k; i++) {
+                    row[i] = Float.float16ToFloat(data.get(Formats.SHORT_LE, start + 2L * i));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < k; i++) {
+                    row[i] = Float.intBitsToFloat((data.get(Formats.SHORT_LE, start + 2L * i) & 0xFFFF) << 16);
+                }
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < k / 32; b++) {
+                    long block = start + 34L * b;
+                    float d = Formats.blockScale(WeightFormat.Q8_0, data, block);
+                    for (int i = 0; i < 32; i++) {
+                        row[32 * b + i] = d * data.get(ValueLayout.JAVA_BYTE, block + 2 + i);
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException(w.describe() + " is not a float format");
+        }
+    }
+
+    private static float scalarFloatDot(float[] w, int k, float[] x, int xBase, float[] p) {
         java.util.Arrays.fill(p, 0f);
-        for (int i = 0; i < w.k(); i++) {
-            p[i % 64] = Math.fma(Formats.floatWeight(w.format(), w.data(), w.k(), r, i), x[xBase + i], p[i % 64]);
+        for (int i = 0; i < k; i++) {
+            p[i % 64] = Math.fma(w[i], x[xBase + i], p[i % 64]);
         }
         return ScalarKernel.reduce(p);
     }
 
     /** The SPI's 64 partial sums: accumulator {@code a} lane {@code l} is partial {@code a·FL + l}. */
-    private static float floatDot(WeightFormat format, MemorySegment data, long row, int k, float[] x, int xBase, float[] p) {
+    private static float floatDot(float[] w, int k, float[] x, int xBase, float[] p) {
         int main = k - k % 64;
         if (FL == 16) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int i = 0; i < main; i += 64) {
-                a0 = load(format, data, row, i).fma(FloatVector.fromArray(F, x, xBase + i), a0);
-                a1 = load(format, data, row, i + 16).fma(FloatVector.fromArray(F, x, xBase + i + 16), a1);
-                a2 = load(format, data, row, i + 32).fma(FloatVector.fromArray(F, x, xBase + i + 32), a2);
-                a3 = load(format, data, row, i + 48).fma(FloatVector.fromArray(F, x, xBase + i + 48), a3);
+                a0 = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xBase + i), a0);
+                a1 = FloatVector.fromArray(F, w, i + 16).fma(FloatVector.fromArray(F, x, xBase + i + 16), a1);
+                a2 = FloatVector.fromArray(F, w, i + 32).fma(FloatVector.fromArray(F, x, xBase + i + 32), a2);
+                a3 = FloatVector.fromArray(F, w, i + 48).fma(FloatVector.fromArray(F, x, xBase + i + 48), a3);
             }
             if (main == k) {
                 a0.add(a2).add(a1.add(a3)).intoArray(p, 0); // h = 32, then 16
@@ -279,14 +474,14 @@ public class VectorKernel extends PooledKernel {
         } else {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
             for (int i = 0; i < main; i += 64) {
-                a0 = load(format, data, row, i).fma(FloatVector.fromArray(F, x, xBase + i), a0);
-                a1 = load(format, data, row, i + 8).fma(FloatVector.fromArray(F, x, xBase + i + 8), a1);
-                a2 = load(format, data, row, i + 16).fma(FloatVector.fromArray(F, x, xBase + i + 16), a2);
-                a3 = load(format, data, row, i + 24).fma(FloatVector.fromArray(F, x, xBase + i + 24), a3);
-                a4 = load(format, data, row, i + 32).fma(FloatVector.fromArray(F, x, xBase + i + 32), a4);
-                a5 = load(format, data, row, i + 40).fma(FloatVector.fromArray(F, x, xBase + i + 40), a5);
-                a6 = load(format, data, row, i + 48).fma(FloatVector.fromArray(F, x, xBase + i + 48), a6);
-                a7 = load(format, data, row, i + 56).fma(FloatVector.fromArray(F, x, xBase + i + 56), a7);
+                a0 = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xBase + i), a0);
+                a1 = FloatVector.fromArray(F, w, i + 8).fma(FloatVector.fromArray(F, x, xBase + i + 8), a1);
+                a2 = FloatVector.fromArray(F, w, i + 16).fma(FloatVector.fromArray(F, x, xBase + i + 16), a2);
+                a3 = FloatVector.fromArray(F, w, i + 24).fma(FloatVector.fromArray(F, x, xBase + i + 24), a3);
+                a4 = FloatVector.fromArray(F, w, i + 32).fma(FloatVector.fromArray(F, x, xBase + i + 32), a4);
+                a5 = FloatVector.fromArray(F, w, i + 40).fma(FloatVector.fromArray(F, x, xBase + i + 40), a5);
+                a6 = FloatVector.fromArray(F, w, i + 48).fma(FloatVector.fromArray(F, x, xBase + i + 48), a6);
+                a7 = FloatVector.fromArray(F, w, i + 56).fma(FloatVector.fromArray(F, x, xBase + i + 56), a7);
             }
             if (main == k) {
                 FloatVector b0 = a0.add(a4), b1 = a1.add(a5), b2 = a2.add(a6), b3 = a3.add(a7); // h = 32
@@ -304,7 +499,7 @@ public class VectorKernel extends PooledKernel {
         }
         // A tail shorter than 64: finish the partials one weight at a time, then the whole reduction.
         for (int i = main; i < k; i++) {
-            p[i % 64] = Math.fma(weight(format, data, row, i), x[xBase + i], p[i % 64]);
+            p[i % 64] = Math.fma(w[i], x[xBase + i], p[i % 64]);
         }
         return ScalarKernel.reduce(p);
     }
@@ -319,52 +514,4 @@ public class VectorKernel extends PooledKernel {
         return p[0];
     }
 
-    /** Weights {@code i .. i+FL} of the row at byte {@code row}, as floats. */
-    private static FloatVector load(WeightFormat format, MemorySegment data, long row, int i) {
-        return switch (format) {
-            case F32 -> FloatVector.fromMemorySegment(F, data, row + 4L * i, LE);
-            case F16 -> halfToFloat(halfBits(data, row + 2L * i));
-            case BF16 -> halfBits(data, row + 2L * i).lanewise(LSHL, 16).reinterpretAsFloats();
-            case Q8_0 -> {
-                long block = row + 34L * (i / 32);
-                float d = Formats.blockScale(WeightFormat.Q8_0, data, block);
-                VectorSpecies<Byte> bytes = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 4));
-                yield ((FloatVector) ByteVector.fromMemorySegment(bytes, data, block + 2 + i % 32, LE)
-                        .convertShape(B2F, F, 0)).mul(d);
-            }
-            default -> throw new IllegalArgumentException(format + " is not a float format");
-        };
-    }
-
-    private static float weight(WeightFormat format, MemorySegment data, long row, int i) {
-        return switch (format) {
-            case F32 -> data.get(Formats.FLOAT_LE, row + 4L * i);
-            case F16 -> Float.float16ToFloat(data.get(Formats.SHORT_LE, row + 2L * i));
-            case BF16 -> Float.intBitsToFloat((data.get(Formats.SHORT_LE, row + 2L * i) & 0xFFFF) << 16);
-            case Q8_0 -> {
-                long block = row + 34L * (i / 32);
-                yield Formats.blockScale(format, data, block) * data.get(java.lang.foreign.ValueLayout.JAVA_BYTE, block + 2 + i % 32);
-            }
-            default -> throw new IllegalArgumentException(format + " is not a float format");
-        };
-    }
-
-    /** FL 16-bit values at {@code offset}, zero-extended into int lanes. */
-    private static IntVector halfBits(MemorySegment data, long offset) {
-        VectorSpecies<Short> shorts = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-        return (IntVector) ShortVector.fromMemorySegment(shorts, data, offset, LE).convertShape(ZERO_EXTEND_S2I, FI, 0);
-    }
-
-    /**
-     * IEEE half to float, exactly as {@link Float#float16ToFloat}: the magnitude bits moved into a
-     * float's place and scaled by 2^112 (which also normalizes subnormals); infinities and NaNs
-     * get an all-ones exponent; then the sign.
-     */
-    static FloatVector halfToFloat(IntVector h) {
-        IntVector magnitude = h.and(0x7FFF).lanewise(LSHL, 13);
-        FloatVector value = magnitude.reinterpretAsFloats().mul(0x1p112f);
-        VectorMask<Float> special = h.and(0x7C00).compare(EQ, 0x7C00).cast(F);
-        value = value.blend(magnitude.or(0x7F800000).reinterpretAsFloats(), special);
-        return value.reinterpretAsInts().or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats();
-    }
 }

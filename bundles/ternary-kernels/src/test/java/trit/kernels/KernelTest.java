@@ -20,9 +20,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorSpecies;
 
 import trit.api.kernel.QuantizedActivations;
 import trit.api.kernel.WeightFormat;
@@ -166,6 +163,10 @@ class KernelTest {
     private static void checkTernary(Weights weights, int[] w, float[] d, int rows, Random random) {
         int k = weights.k();
         int m = weights.m();
+        Weights prepared = vector.prepare(weights, ARENA);
+        assertTrue(prepared == weights || prepared.layout().equals(VectorKernel.PAIR_LAYOUT), prepared.layout());
+        assertEquals(weights.format() == WeightFormat.I2_S && jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512,
+                prepared != weights, "I2_S is repacked exactly where 512-bit short lookups exist");
         List<float[]> inputs = new ArrayList<>();
         float[] gaussian = new float[rows * k];
         for (int i = 0; i < gaussian.length; i++) {
@@ -191,12 +192,15 @@ class KernelTest {
             float[] fromScalar = new float[rows * m];
             float[] fromVector = new float[rows * m];
             float[] fromVectorOne = new float[rows * m];
+            float[] fromPrepared = new float[rows * m];
             scalar.ternaryMatmul(weights, q, fromScalar);
             vector.ternaryMatmul(weights, q, fromVector);
             vectorOneThread.ternaryMatmul(weights, q, fromVectorOne);
+            vector.ternaryMatmul(prepared, q, fromPrepared);
             assertBitsEqual(expected, fromScalar, weights.describe() + " scalar vs reference");
             assertBitsEqual(fromScalar, fromVector, weights.describe() + " vector vs scalar");
             assertBitsEqual(fromScalar, fromVectorOne, weights.describe() + " vector (1 thread) vs scalar");
+            assertBitsEqual(fromScalar, fromPrepared, weights.describe() + " vector in layout " + prepared.layout() + " vs scalar");
         }
     }
 
@@ -328,29 +332,6 @@ class KernelTest {
         return data;
     }
 
-    @Test
-    void halfToFloatIsExactForEveryHalf() {
-        VectorSpecies<Integer> species = FloatVector.SPECIES_PREFERRED.withLanes(int.class);
-        int lanes = species.length();
-        int[] bits = new int[lanes];
-        float[] out = new float[lanes];
-        for (int h = 0; h < 65536; h += lanes) {
-            for (int l = 0; l < lanes; l++) {
-                bits[l] = h + l;
-            }
-            VectorKernel.halfToFloat(IntVector.fromArray(species, bits, 0)).intoArray(out, 0);
-            for (int l = 0; l < lanes; l++) {
-                float expected = Float.float16ToFloat((short) (h + l));
-                if (Float.isNaN(expected)) {
-                    assertTrue(Float.isNaN(out[l]), "half " + Integer.toHexString(h + l));
-                } else {
-                    assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out[l]),
-                            "half " + Integer.toHexString(h + l));
-                }
-            }
-        }
-    }
-
     // ---- threads ------------------------------------------------------------------------------
 
     @Test
@@ -425,6 +406,18 @@ class KernelTest {
         Weights repacked = new Weights("blk.1.attn_k.weight", WeightFormat.I2_S, 256, 2, ok.data(), 1f, "other-layout");
         assertEquals("blk.1.attn_k.weight (I2_S, K=256 × M=2) is in layout 'other-layout', which the vector kernel does not compute with",
                 assertThrows(IllegalArgumentException.class, () -> vector.ternaryMatmul(repacked, q, new float[2])).getMessage());
+        Weights repackedByVector = vector.prepare(ok, ARENA);
+        if (repackedByVector != ok) {
+            assertThrows(IllegalArgumentException.class, () -> scalar.ternaryMatmul(repackedByVector, q, new float[2]),
+                    "the scalar kernel refuses a layout it did not make");
+        }
+        MemorySegment damaged = Packing.i2s(ARENA, w, 256, 2, 1f);
+        damaged.set(ValueLayout.JAVA_BYTE, 5, (byte) 0xC0); // element 5 gets code 3
+        Weights bad = Weights.of("blk.2.ffn_up.weight", WeightFormat.I2_S, 256, 2, damaged);
+        if (jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512) {
+            assertEquals("blk.2.ffn_up.weight (I2_S, K=256 × M=2): element 5 holds I2_S code 3, which is no ternary weight (the file is damaged)",
+                    assertThrows(IllegalArgumentException.class, () -> vector.prepare(bad, ARENA)).getMessage());
+        }
         Weights f16 = Weights.of("token_embd.weight", WeightFormat.F16, 64, 2, ARENA.allocate(256));
         assertThrows(IllegalArgumentException.class, () -> scalar.ternaryMatmul(f16, q, new float[2]));
         assertEquals("token_embd.weight (F16, K=64 × M=2): x has 10 floats, 1 rows of K need 64",

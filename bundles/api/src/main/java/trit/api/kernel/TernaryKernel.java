@@ -78,7 +78,11 @@ public interface TernaryKernel {
     /**
      * Returns the weights in the layout this kernel computes fastest with, repacked into memory of
      * {@code arena} if that differs from the GGML layout, else {@code w} itself. Called once per
-     * tensor at load; the model keeps the GGML original for other kernels.
+     * tensor at load; the model keeps the GGML original for other kernels. The arena must be one
+     * the kernel's worker threads may read ({@link Arena#ofShared()}, {@link Arena#global()} or
+     * {@link Arena#ofAuto()}), and so must {@code w}'s own memory.
+     *
+     * @throws IllegalArgumentException naming the tensor if its data is not valid for its format
      */
     default Weights prepare(Weights w, Arena arena) {
         return w;
