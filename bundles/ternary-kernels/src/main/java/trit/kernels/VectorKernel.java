@@ -88,10 +88,12 @@ public class VectorKernel extends PooledKernel {
     private static final VectorSpecies<Integer> PI = IntVector.SPECIES_512;
     /** Pairs summed in 16-bit lanes before flushing: each adds at most 2·128. */
     private static final int PAIR_FLUSH = 64;
+    /** Pairs whose tables (32 bytes each) are applied to every row group before the next: 16 KiB stays in L1. */
+    private static final int PAIR_CHUNK = 512;
 
     private final float[][] partials;
     private final float[][] rowBuffers;
-    private final int[][] groupDots;
+    private final int[][] rowDots;
     private short[] activations = new short[0];
     private short[] pairTables = new short[0];
     private int[] blockSums = new int[0];
@@ -105,7 +107,7 @@ public class VectorKernel extends PooledKernel {
         super("vector", threads);
         this.partials = new float[threads()][ScalarKernel.PARTIALS];
         this.rowBuffers = new float[threads()][0];
-        this.groupDots = new int[threads()][64];
+        this.rowDots = new int[threads()][0];
     }
 
     @Deactivate
@@ -193,7 +195,7 @@ public class VectorKernel extends PooledKernel {
     @Override
     void ternaryRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
         if (PAIR_LAYOUT.equals(w.layout())) {
-            pairRows(w, x, y, groupDots[part], from, to);
+            pairRows(w, x, y, part, from, to);
             return;
         }
         int m = w.m();
@@ -340,34 +342,46 @@ public class VectorKernel extends PooledKernel {
         }
     }
 
-    private void pairRows(Weights w, QuantizedActivations x, float[] y, int[] dots, int from, int to) {
+    private void pairRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
         int m = w.m();
         int pairs = w.k() / 2;
-        int end = (to + 31) / 32;
-        for (int g = from / 32; g < end; g += 2) {
-            // Two groups share each table load: the tables of a wide row outgrow the L1 cache.
-            boolean two = g + 1 < end;
-            for (int t = 0; t < x.rows(); t++) {
-                pairGroupDots(w.data(), (long) g * pairs * 16, two ? (long) (g + 1) * pairs * 16 : -1, pairs,
-                        pairTables, t * pairs * 16, dots);
-                float s = x.scales()[t];
-                for (int j = 0; j < (two ? 64 : 32) && 32 * g + j < m; j++) {
-                    y[t * m + 32 * g + j] = (float) dots[j] / s * w.scale();
+        int firstGroup = from / 32;
+        int endGroup = (to + 31) / 32;
+        int rows = (endGroup - firstGroup) * 32;
+        if (rowDots[part].length < rows) {
+            rowDots[part] = new int[rows]; // grows once per matrix height; only this part's thread uses it
+        }
+        int[] dots = rowDots[part];
+        for (int t = 0; t < x.rows(); t++) {
+            java.util.Arrays.fill(dots, 0, rows, 0);
+            // Chunks of pairs across all groups: a chunk's tables stay in L1 while every group uses them.
+            for (int c = 0; c < pairs; c += PAIR_CHUNK) {
+                int chunkEnd = Math.min(pairs, c + PAIR_CHUNK);
+                for (int g = firstGroup; g < endGroup; g += 2) {
+                    boolean two = g + 1 < endGroup; // two groups share each table load
+                    pairGroupDots(w.data(), (long) g * pairs * 16, two ? (long) (g + 1) * pairs * 16 : -1, c, chunkEnd,
+                            pairTables, t * pairs * 16, dots, (g - firstGroup) * 32);
                 }
+            }
+            float s = x.scales()[t];
+            for (int r = from; r < to; r++) {
+                y[t * m + r] = (float) dots[r - firstGroup * 32] / s * w.scale();
             }
         }
     }
 
     /**
-     * Σ_i w_i·q_i for the 32 rows of the group at {@code groupA} into {@code dots[0..32)}, and of
-     * the group at {@code groupB} (unless negative) into {@code dots[32..64)}, pair by pair.
+     * Adds Σ_{p ∈ [from, to)} (w_{2p}·q_{2p} + w_{2p+1}·q_{2p+1}) for the 32 rows of the group at
+     * {@code groupA} to {@code dots[at .. at+32)}, and for the group at {@code groupB} (unless
+     * negative) to {@code dots[at+32 .. at+64)}, looking each pair up in its table.
      */
-    private static void pairGroupDots(MemorySegment data, long groupA, long groupB, int pairs, short[] tables,
-                                      int tableBase, int[] dots) {
-        IntVector lowA = IntVector.zero(PI), highA = lowA, lowB = lowA, highB = lowA;
-        int p = 0;
-        while (p < pairs) {
-            int end = Math.min(pairs, p + PAIR_FLUSH);
+    private static void pairGroupDots(MemorySegment data, long groupA, long groupB, int from, int to, short[] tables,
+                                      int tableBase, int[] dots, int at) {
+        IntVector lowA = IntVector.fromArray(PI, dots, at), highA = IntVector.fromArray(PI, dots, at + 16);
+        IntVector lowB = IntVector.zero(PI), highB = lowB;
+        int p = from;
+        while (p < to) {
+            int end = Math.min(to, p + PAIR_FLUSH);
             ShortVector la = ShortVector.zero(PS), ha = la, lb = la, hb = la;
             for (; p < end; p++) {
                 ShortVector table = ShortVector.fromArray(PS, tables, tableBase + 16 * p);
@@ -387,10 +401,12 @@ public class VectorKernel extends PooledKernel {
             lowB = lowB.add(lb.convertShape(S2I, PI, 0));
             highB = highB.add(hb.convertShape(S2I, PI, 0));
         }
-        lowA.intoArray(dots, 0);
-        highA.intoArray(dots, 16);
-        lowB.intoArray(dots, 32);
-        highB.intoArray(dots, 48);
+        lowA.intoArray(dots, at);
+        highA.intoArray(dots, at + 16);
+        if (groupB >= 0) {
+            IntVector.fromArray(PI, dots, at + 32).add(lowB).intoArray(dots, at + 32);
+            IntVector.fromArray(PI, dots, at + 48).add(highB).intoArray(dots, at + 48);
+        }
     }
 
     // ---- float products ----------------------------------------------------------------------
