@@ -67,8 +67,8 @@ abstract class PooledKernel implements TernaryKernel {
         }
     }
 
-    /** Stops the worker threads; the kernel is unusable afterwards. */
-    void close() {
+    /** Stops the worker threads; the kernel is unusable afterwards (DS does this on deactivation). */
+    public void close() {
         pool.close();
     }
 

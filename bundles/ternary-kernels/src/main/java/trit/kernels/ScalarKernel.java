@@ -31,7 +31,8 @@ public class ScalarKernel extends PooledKernel {
         this(config.threads());
     }
 
-    ScalarKernel(int threads) {
+    /** A kernel outside the framework (tests, tools): {@code threads} ≤ 0 means available processors. */
+    public ScalarKernel(int threads) {
         super("scalar", threads);
         this.partials = new float[threads()][PARTIALS];
     }

@@ -103,7 +103,8 @@ public class VectorKernel extends PooledKernel {
         this(config.threads());
     }
 
-    VectorKernel(int threads) {
+    /** A kernel outside the framework (tests, tools): {@code threads} ≤ 0 means available processors. */
+    public VectorKernel(int threads) {
         super("vector", threads);
         this.partials = new float[threads()][ScalarKernel.PARTIALS];
         this.rowBuffers = new float[threads()][0];
@@ -420,43 +421,10 @@ public class VectorKernel extends PooledKernel {
         }
         float[] row = rowBuffers[part];
         for (int r = from; r < to; r++) {
-            decodeRow(w, r, row);
+            w.readRow(r, row);
             for (int t = 0; t < rows; t++) {
                 y[t * w.m() + r] = FLOAT_SIMD ? floatDot(row, k, x, t * k, p) : scalarFloatDot(row, k, x, t * k, p);
             }
-        }
-    }
-
-    /**
-     * Row {@code r} as floats, converted exactly. Plain loops over the segment: C2 compiles
-     * {@link Float#float16ToFloat} to vcvtph2ps here, far faster than any lane-wise bit trick.
-     */
-    private static void decodeRow(Weights w, int r, float[] row) {
-        MemorySegment data = w.data();
-        int k = w.k();
-        long start = w.format().rowBytes(k) * r;
-        switch (w.format()) {
-            case F32 -> MemorySegment.copy(data, Formats.FLOAT_LE, start, row, 0, k);
-            case F16 -> {
-                for (int i = 0; i < k; i++) {
-                    row[i] = Float.float16ToFloat(data.get(Formats.SHORT_LE, start + 2L * i));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < k; i++) {
-                    row[i] = Float.intBitsToFloat((data.get(Formats.SHORT_LE, start + 2L * i) & 0xFFFF) << 16);
-                }
-            }
-            case Q8_0 -> {
-                for (int b = 0; b < k / 32; b++) {
-                    long block = start + 34L * b;
-                    float d = Formats.blockScale(WeightFormat.Q8_0, data, block);
-                    for (int i = 0; i < 32; i++) {
-                        row[32 * b + i] = d * data.get(ValueLayout.JAVA_BYTE, block + 2 + i);
-                    }
-                }
-            }
-            default -> throw new IllegalArgumentException(w.describe() + " is not a float format");
         }
     }
 

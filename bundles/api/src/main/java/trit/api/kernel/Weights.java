@@ -57,11 +57,53 @@ public record Weights(String name, WeightFormat format, int k, int m, MemorySegm
         if (format == WeightFormat.I2_S) {
             long offset = format.rowBytes(k) * (long) m;
             if (k > 0 && m > 0 && k % format.blockSize() == 0 && data.byteSize() >= offset + Float.BYTES) {
-                scale = data.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), offset);
+                scale = data.get(FLOAT_LE, offset);
             }
         }
         return new Weights(name, format, k, m, data, scale, GGML);
     }
+
+    /**
+     * Row {@code r} of a float-format matrix (F32, F16, BF16, Q8_0 as {@code d × q}) as floats,
+     * converted exactly, into {@code out[0 .. k)}: an embedding lookup, or a kernel's row decode.
+     * Plain loops: C2 compiles {@link Float#float16ToFloat} in them to the CPU's conversion instruction.
+     *
+     * @throws IllegalArgumentException for a ternary format, a row out of range or a short {@code out}
+     */
+    public void readRow(int r, float[] out) {
+        if (format.isTernary() || !GGML.equals(layout)) {
+            throw new IllegalArgumentException(describe() + ": rows of " + format + " in layout " + layout + " are not floats");
+        }
+        if (r < 0 || r >= m || out.length < k) {
+            throw new IllegalArgumentException(describe() + ": cannot read row " + r + " into " + out.length + " floats");
+        }
+        long start = format.rowBytes(k) * r;
+        switch (format) {
+            case F32 -> MemorySegment.copy(data, FLOAT_LE, start, out, 0, k);
+            case F16 -> {
+                for (int i = 0; i < k; i++) {
+                    out[i] = Float.float16ToFloat(data.get(SHORT_LE, start + 2L * i));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < k; i++) {
+                    out[i] = Float.intBitsToFloat((data.get(SHORT_LE, start + 2L * i) & 0xFFFF) << 16);
+                }
+            }
+            default -> { // Q8_0
+                for (int b = 0; b < k / 32; b++) {
+                    long block = start + 34L * b;
+                    float d = Float.float16ToFloat(data.get(SHORT_LE, block));
+                    for (int i = 0; i < 32; i++) {
+                        out[32 * b + i] = d * data.get(ValueLayout.JAVA_BYTE, block + 2 + i);
+                    }
+                }
+            }
+        }
+    }
+
+    private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** "blk.0.attn_q.weight (I2_S, K=256 × M=256)": how errors name a tensor. */
     public String describe() {

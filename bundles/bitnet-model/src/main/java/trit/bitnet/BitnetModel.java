@@ -1,0 +1,176 @@
+package trit.bitnet;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import trit.api.kernel.WeightFormat;
+import trit.api.kernel.Weights;
+import trit.gguf.GgufFile;
+import trit.gguf.GgufFormatException;
+import trit.gguf.GgufTensor;
+
+/**
+ * A BitNet b1.58 model loaded from GGUF: ternary linear weights straight from the file mapping
+ * (I2_S, TQ1_0, TQ2_0) or packed to I2_S off-heap (float files), norms on the heap (they are
+ * small), the embedding and LM head as the file has them. Immutable; {@link #close()} releases
+ * the packed weights (the {@link GgufFile} belongs to the caller).
+ */
+public final class BitnetModel implements AutoCloseable {
+
+    /** One transformer block's weights. */
+    record Layer(float[] attnNorm, Weights wq, Weights wk, Weights wv, Weights wo, float[] attnSubNorm,
+                 float[] ffnNorm, Weights gate, Weights up, Weights down, float[] ffnSubNorm) {
+    }
+
+    private final ModelConfig config;
+    private final Weights tokenEmbedding;
+    private final Weights output;
+    private final float[] outputNorm;
+    private final List<Layer> layers;
+    private final Arena arena;
+
+    private BitnetModel(ModelConfig config, Weights tokenEmbedding, Weights output, float[] outputNorm, List<Layer> layers,
+                        Arena arena) {
+        this.config = config;
+        this.tokenEmbedding = tokenEmbedding;
+        this.output = output;
+        this.outputNorm = outputNorm;
+        this.layers = List.copyOf(layers);
+        this.arena = arena;
+    }
+
+    /**
+     * Loads the model of {@code gguf}; its tensors must stay mapped while the model is used.
+     *
+     * @throws GgufFormatException naming the tensor, type or key that is missing or wrong
+     */
+    public static BitnetModel load(GgufFile gguf) throws GgufFormatException {
+        ModelConfig config = ModelConfig.read(gguf);
+        Arena arena = Arena.ofShared();
+        try {
+            Loader loader = new Loader(gguf, arena);
+            int d = config.embedding();
+            List<Layer> layers = new ArrayList<>();
+            for (int i = 0; i < config.layers(); i++) {
+                String b = "blk." + i + ".";
+                layers.add(new Layer(
+                        loader.vector(b + "attn_norm.weight", d),
+                        loader.ternary(b + "attn_q.weight", d, d),
+                        loader.ternary(b + "attn_k.weight", d, config.kvDim()),
+                        loader.ternary(b + "attn_v.weight", d, config.kvDim()),
+                        loader.ternary(b + "attn_output.weight", d, d),
+                        loader.vector(b + "attn_sub_norm.weight", d),
+                        loader.vector(b + "ffn_norm.weight", d),
+                        loader.ternary(b + "ffn_gate.weight", d, config.feedForward()),
+                        loader.ternary(b + "ffn_up.weight", d, config.feedForward()),
+                        loader.ternary(b + "ffn_down.weight", config.feedForward(), d),
+                        loader.vector(b + "ffn_sub_norm.weight", config.feedForward())));
+            }
+            Weights embedding = loader.dense("token_embd.weight", d, config.vocabulary());
+            // The LM head is tied to the embedding unless the file has its own.
+            Weights output = gguf.tensor("output.weight").isPresent()
+                    ? loader.dense("output.weight", d, config.vocabulary()) : embedding;
+            return new BitnetModel(config, embedding, output, loader.vector("output_norm.weight", d), layers, arena);
+        } catch (GgufFormatException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    Weights tokenEmbedding() {
+        return tokenEmbedding;
+    }
+
+    Weights output() {
+        return output;
+    }
+
+    float[] outputNorm() {
+        return outputNorm;
+    }
+
+    List<Layer> layers() {
+        return layers;
+    }
+
+    /** Releases the weights packed at load. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    /** Reads tensors with the shapes and types the architecture expects. */
+    private static final class Loader {
+        private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+        private final GgufFile gguf;
+        private final Arena arena;
+
+        Loader(GgufFile gguf, Arena arena) {
+            this.gguf = gguf;
+            this.arena = arena;
+        }
+
+        private GgufTensor tensor(String name, long... shape) throws GgufFormatException {
+            GgufTensor t = gguf.tensor(name)
+                    .orElseThrow(() -> new GgufFormatException(gguf.path().getFileName() + ": missing tensor " + name));
+            if (!Arrays.equals(t.dims(), shape)) {
+                throw new GgufFormatException("tensor " + name + " has shape " + Arrays.toString(t.dims()) + ", expected "
+                        + Arrays.toString(shape));
+            }
+            return t;
+        }
+
+        /** A norm weight: F32 on the heap. */
+        float[] vector(String name, int n) throws GgufFormatException {
+            GgufTensor t = tensor(name, n);
+            if (t.type() != trit.gguf.GgmlType.F32) {
+                throw new GgufFormatException("tensor " + name + " has type " + t.type() + "; norm weights must be F32");
+            }
+            float[] v = new float[n];
+            MemorySegment.copy(gguf.data(t), FLOAT_LE, 0, v, 0, n);
+            return v;
+        }
+
+        /** A linear weight: ternary formats as they are, float ones packed to I2_S. */
+        Weights ternary(String name, int k, int m) throws GgufFormatException {
+            GgufTensor t = tensor(name, k, m);
+            WeightFormat format = WeightFormat.ofGgmlType(t.type().id());
+            if (format == null || format == WeightFormat.Q8_0) {
+                throw new GgufFormatException("tensor " + name + " has type " + t.type() + " (id " + t.type().id()
+                        + "); linear weights must be I2_S, TQ1_0, TQ2_0, F32, F16 or BF16");
+            }
+            try {
+                return format.isTernary()
+                        ? Weights.of(name, format, k, m, gguf.data(t))
+                        : TernaryPacker.pack(name, format, k, m, gguf.data(t), arena);
+            } catch (IllegalArgumentException e) {
+                throw new GgufFormatException(e.getMessage());
+            }
+        }
+
+        /** The embedding or LM head: F32, F16, BF16 or Q8_0. */
+        Weights dense(String name, int k, int m) throws GgufFormatException {
+            GgufTensor t = tensor(name, k, m);
+            WeightFormat format = WeightFormat.ofGgmlType(t.type().id());
+            if (format == null || format.isTernary()) {
+                throw new GgufFormatException("tensor " + name + " has type " + t.type() + " (id " + t.type().id()
+                        + "); the embedding and LM head must be F32, F16, BF16 or Q8_0");
+            }
+            try {
+                return Weights.of(name, format, k, m, gguf.data(t));
+            } catch (IllegalArgumentException e) {
+                throw new GgufFormatException(e.getMessage());
+            }
+        }
+    }
+}

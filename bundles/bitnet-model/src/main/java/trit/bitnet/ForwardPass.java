@@ -1,0 +1,255 @@
+package trit.bitnet;
+
+import java.util.function.Supplier;
+
+import trit.api.kernel.TernaryKernel;
+
+/**
+ * One token through the model, exactly as bitnet.cpp's single-token decode computes it (the
+ * reference's {@code seq} mode), see {@code ../shared/reference/README.md}. Per layer:
+ * <pre>
+ *   h = RMSNorm(x) ⊙ attn_norm
+ *   q, k, v = Wq·h, Wk·h, Wv·h                 (ternary, h quantized to int8 once)
+ *   q, k = RoPE_neox(q, k, pos);  cache k, v as F16
+ *   a_h = Σ_j softmax_j(q_h·K_j / √d) · V_j    (q and p rounded to F16, GQA)
+ *   x = x + Wo · (RMSNorm(a) ⊙ attn_sub_norm)
+ *   h = RMSNorm(x) ⊙ ffn_norm
+ *   m = act(Wgate·h) ⊙ (Wup·h)                 (SiLU or ReLU², by architecture)
+ *   x = x + Wdown · (RMSNorm(m) ⊙ ffn_sub_norm)
+ * </pre>
+ * then {@code logits = W_out · F16(RMSNorm(x) ⊙ output_norm)}.
+ *
+ * <p>The kernel is asked for once per token, so a kernel swapped while a generation runs takes
+ * over at the next token. Thread-safe as long as each thread uses its own {@link Session}.
+ */
+public final class ForwardPass {
+
+    /**
+     * Receives intermediate tensors under ggml's names and ops (e.g. {@code "ffn_norm-3", "MUL"}),
+     * to find where an engine departs from bitnet.cpp's trace. A debugging aid: {@code null} in use.
+     */
+    public interface Tracer {
+        void tensor(String name, String op, int position, float[] values, int length);
+    }
+
+    private final BitnetModel model;
+    private final Supplier<TernaryKernel> kernels;
+    private final Tracer tracer;
+
+    /**
+     * @param kernels the kernel to compute with; asked once per token
+     */
+    public ForwardPass(BitnetModel model, Supplier<TernaryKernel> kernels) {
+        this(model, kernels, null);
+    }
+
+    /** A forward pass that reports its intermediate tensors to {@code tracer}. */
+    public ForwardPass(BitnetModel model, Supplier<TernaryKernel> kernels, Tracer tracer) {
+        this.model = model;
+        this.kernels = kernels;
+        this.tracer = tracer;
+    }
+
+    private void trace(String name, String op, int position, float[] values, int length) {
+        if (tracer != null) {
+            tracer.tensor(name, op, position, values, length);
+        }
+    }
+
+    /**
+     * Evaluates {@code token} at the session's next position and returns the logits (the
+     * session's own array, overwritten by the next call).
+     *
+     * @throws IllegalStateException    when the session's context is full
+     * @throws IllegalArgumentException for a token outside the vocabulary
+     */
+    public float[] step(Session s, int token) {
+        ModelConfig c = model.config();
+        if (token < 0 || token >= c.vocabulary()) {
+            throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + c.vocabulary());
+        }
+        if (s.position >= s.contextLength) {
+            throw new IllegalStateException("the context of " + s.contextLength + " tokens is full");
+        }
+        TernaryKernel kernel = kernels.get();
+        int pos = s.position;
+        model.tokenEmbedding().readRow(token, s.x);
+
+        int d = c.embedding();
+        int ff = c.feedForward();
+        trace("inp_embd", "GET_ROWS", pos, s.x, d);
+        for (int l = 0; l < c.layers(); l++) {
+            BitnetModel.Layer layer = model.layers().get(l);
+
+            // Attention.
+            rmsNorm(s.h, s.x, layer.attnNorm(), c.rmsEps());
+            trace("attn_norm-" + l, "MUL", pos, s.h, d);
+            kernel.quantize(s.h, 1, c.embedding(), s.embeddingActivations);
+            kernel.ternaryMatmul(layer.wq(), s.embeddingActivations, s.q);
+            kernel.ternaryMatmul(layer.wk(), s.embeddingActivations, s.k);
+            kernel.ternaryMatmul(layer.wv(), s.embeddingActivations, s.v);
+            trace("Qcur-" + l, "MUL_MAT", pos, s.q, d);
+            trace("Vcur-" + l, "MUL_MAT", pos, s.v, c.kvDim());
+            rope(s.q, c.heads(), c, pos);
+            rope(s.k, c.kvHeads(), c, pos);
+            trace("Qcur-" + l, "ROPE", pos, s.q, d);
+            trace("Kcur-" + l, "ROPE", pos, s.k, c.kvDim());
+            int kv = c.kvDim();
+            for (int i = 0; i < kv; i++) {
+                s.keys[l][pos * kv + i] = Float.floatToFloat16(s.k[i]);
+                s.values[l][pos * kv + i] = Float.floatToFloat16(s.v[i]);
+            }
+            attention(s, l, pos);
+            trace("kqv_out-" + l, "CONT", pos, s.attention, d);
+            rmsNorm(s.h, s.attention, layer.attnSubNorm(), c.rmsEps());
+            trace("attn_sub_norm-" + l, "MUL", pos, s.h, d);
+            kernel.quantize(s.h, 1, c.embedding(), s.embeddingActivations);
+            kernel.ternaryMatmul(layer.wo(), s.embeddingActivations, s.o);
+            trace("attn_o_out-" + l, "MUL_MAT", pos, s.o, d);
+            add(s.x, s.o);
+            trace("ffn_inp-" + l, "ADD", pos, s.x, d);
+
+            // Feed-forward.
+            rmsNorm(s.h, s.x, layer.ffnNorm(), c.rmsEps());
+            trace("ffn_norm-" + l, "MUL", pos, s.h, d);
+            kernel.quantize(s.h, 1, c.embedding(), s.embeddingActivations);
+            kernel.ternaryMatmul(layer.gate(), s.embeddingActivations, s.gate);
+            kernel.ternaryMatmul(layer.up(), s.embeddingActivations, s.up);
+            trace("ffn_gate-" + l, "MUL_MAT", pos, s.gate, ff);
+            trace("ffn_up-" + l, "MUL_MAT", pos, s.up, ff);
+            for (int i = 0; i < ff; i++) {
+                s.gate[i] = activation(c.architecture().activation(), s.gate[i]);
+                s.ffn[i] = s.gate[i] * s.up[i];
+            }
+            trace("ffn_silu-" + l, "SILU", pos, s.gate, ff);
+            trace("ffn_sub_out-" + l, "MUL", pos, s.ffn, ff);
+            rmsNorm(s.ffn, s.ffn, layer.ffnSubNorm(), c.rmsEps());
+            trace("ffn_sub_norm-" + l, "MUL", pos, s.ffn, ff);
+            kernel.quantize(s.ffn, 1, c.feedForward(), s.ffnActivations);
+            kernel.ternaryMatmul(layer.down(), s.ffnActivations, s.o);
+            trace("ffn_down-" + l, "MUL_MAT", pos, s.o, d);
+            add(s.x, s.o);
+            trace("l_out-" + l, "ADD", pos, s.x, d);
+        }
+
+        rmsNorm(s.h, s.x, model.outputNorm(), c.rmsEps());
+        trace("result_norm", "MUL", pos, s.h, d);
+        roundToHalf(s.h); // a single token's F16 × F32 product rounds the activations to F16 first
+        kernel.floatMatmul(model.output(), s.h, 1, s.logits);
+        trace("result_output", "MUL_MAT", pos, s.logits, c.vocabulary());
+        s.position++;
+        return s.logits;
+    }
+
+    /**
+     * ggml's RMSNorm: {@code Σ (float)(x_i·x_i)} in double, {@code mean = (float)(sum / n)},
+     * {@code y_i = x_i · (1 / sqrtf(mean + eps))}, then {@code ⊙ weight} as a separate multiply.
+     * {@code out} may be {@code x}.
+     */
+    static void rmsNorm(float[] out, float[] x, float[] weight, float eps) {
+        int n = weight.length;
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += x[i] * x[i];
+        }
+        float mean = (float) (sum / n);
+        float scale = 1.0f / (float) Math.sqrt(mean + eps);
+        for (int i = 0; i < n; i++) {
+            out[i] = x[i] * scale;
+            out[i] = out[i] * weight[i];
+        }
+    }
+
+    /**
+     * NEOX RoPE on each head: pairs {@code (i, i + n_rot/2)}, angle {@code θ_i = pos · base^(-2i/n_rot)}
+     * as ggml computes it, a float running product from {@code (float) pos}.
+     */
+    private static void rope(float[] v, int heads, ModelConfig c, int pos) {
+        int headDim = c.headDim();
+        int half = c.ropeDims() / 2;
+        float thetaScale = (float) Math.pow(c.ropeBase(), -2.0f / c.ropeDims());
+        for (int h = 0; h < heads; h++) {
+            int base = h * headDim;
+            float theta = pos;
+            for (int i = 0; i < half; i++) {
+                float cos = (float) Math.cos(theta);
+                float sin = (float) Math.sin(theta);
+                float x0 = v[base + i];
+                float x1 = v[base + i + half];
+                v[base + i] = (float) ((double) x0 * cos - (double) x1 * sin);
+                v[base + i + half] = (float) ((double) x0 * sin + (double) x1 * cos);
+                theta *= thetaScale;
+            }
+        }
+    }
+
+    /**
+     * Causal attention of the token at {@code pos} over positions {@code 0..pos}: scores
+     * {@code F16(q)·K_j} (float products summed in double), scaled by {@code 1/sqrtf(head_dim)};
+     * softmax with the exp sum in double; output {@code Σ_j F16(p_j)·V_j} likewise.
+     */
+    private void attention(Session s, int layer, int pos) {
+        ModelConfig c = model.config();
+        int headDim = c.headDim();
+        int kv = c.kvDim();
+        int group = c.heads() / c.kvHeads();
+        float scale = 1.0f / (float) Math.sqrt((float) headDim);
+        short[] keys = s.keys[layer];
+        short[] values = s.values[layer];
+        for (int h = 0; h < c.heads(); h++) {
+            int kvHead = (h / group) * headDim;
+            for (int d = 0; d < headDim; d++) {
+                s.query16[d] = Float.float16ToFloat(Float.floatToFloat16(s.q[h * headDim + d]));
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j <= pos; j++) {
+                double dot = 0;
+                int at = j * kv + kvHead;
+                for (int d = 0; d < headDim; d++) {
+                    dot += s.query16[d] * Float.float16ToFloat(keys[at + d]);
+                }
+                s.scores[j] = (float) dot * scale;
+                max = Math.max(max, s.scores[j]);
+            }
+            double sum = 0;
+            for (int j = 0; j <= pos; j++) {
+                s.scores[j] = (float) Math.exp(s.scores[j] - max);
+                sum += s.scores[j];
+            }
+            float inverse = (float) (1.0 / sum);
+            java.util.Arrays.fill(s.weighted, 0, headDim, 0.0);
+            for (int j = 0; j <= pos; j++) {
+                float p = Float.float16ToFloat(Float.floatToFloat16(s.scores[j] * inverse));
+                int at = j * kv + kvHead;
+                for (int d = 0; d < headDim; d++) {
+                    s.weighted[d] += p * Float.float16ToFloat(values[at + d]);
+                }
+            }
+            for (int d = 0; d < headDim; d++) {
+                s.attention[h * headDim + d] = (float) s.weighted[d];
+            }
+        }
+    }
+
+    private static float activation(Architecture.Activation act, float g) {
+        return switch (act) {
+            case SILU -> (float) (g / (1.0 + Math.exp(-g)));
+            case RELU_SQUARED -> {
+                float r = Math.max(g, 0f);
+                yield r * r;
+            }
+        };
+    }
+
+    private static void add(float[] x, float[] delta) {
+        for (int i = 0; i < x.length; i++) {
+            x[i] += delta[i];
+        }
+    }
+
+    private static void roundToHalf(float[] v) {
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Float.float16ToFloat(Float.floatToFloat16(v[i]));
+        }
+    }
+}
