@@ -82,6 +82,49 @@ public class LauncherTest {
         assertEquals(2, missingConfig.exitValue());
     }
 
+    @Test
+    public void evalReproducesBitnetCppsLogitsAsJson() throws Exception {
+        Path tiny = Path.of(System.getProperty("trit.shared.dir", "../../shared")).resolve("reference/tiny");
+        org.junit.Assume.assumeTrue("skipped: bitnet.cpp's reference files are missing under " + tiny.toAbsolutePath(),
+                Files.isRegularFile(tiny.resolve("tiny-i2s.gguf")) && Files.isRegularFile(tiny.resolve("reference.json")));
+        Process process = launch("eval", "--model", tiny.resolve("tiny-i2s.gguf").toString(),
+                "--tokens", "1,450,7483,310,3444,338", "--n-predict", "3", "--top-logits", "5", "--json");
+        List<String> lines = finish(process);
+        assertEquals(lines.toString(), 0, process.exitValue());
+        String json = lines.stream().filter(l -> l.startsWith("{")).findFirst().orElseThrow(() -> new AssertionError(lines));
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode result = mapper.readTree(json);
+        com.fasterxml.jackson.databind.JsonNode reference = mapper.readTree(tiny.resolve("reference.json").toFile())
+                .path("runs").path("tiny-i2s").path("seq").path("prompts").get(0);
+        assertEquals(reference.path("prompt_ids"), result.path("prompt_ids"));
+        for (int pos = 0; pos < 6; pos++) {
+            com.fasterxml.jackson.databind.JsonNode ours = result.path("prompt_positions_top").get(pos);
+            com.fasterxml.jackson.databind.JsonNode theirs = reference.path("prompt_positions_top10").get(pos);
+            assertEquals(5, ours.size());
+            for (int i = 0; i < 5; i++) {
+                assertEquals("position " + pos + " rank " + i, theirs.get(i).get(0).asInt(), ours.get(i).get(0).asInt());
+                assertEquals(theirs.get(i).get(1).asDouble(), ours.get(i).get(1).asDouble(), 0.01);
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            assertEquals(reference.path("generated_ids").get(i).asInt(), result.path("generated_ids").get(i).asInt());
+        }
+        assertEquals(2, result.path("generation_steps_top").size());
+    }
+
+    @Test
+    public void evalRefusesAMalformedModelInOneLine() throws Exception {
+        Path bad = Files.createTempFile("bad", ".gguf");
+        Files.writeString(bad, "GGUF but not really");
+        Process process = launch("eval", "--model", bad.toString(), "--tokens", "1");
+        List<String> lines = finish(process);
+        assertEquals(1, process.exitValue());
+        List<String> errors = lines.stream().filter(l -> l.startsWith("trit:")).toList();
+        assertEquals(lines.toString(), 1, errors.size());
+        assertTrue(errors.get(0), errors.get(0).startsWith("trit: eval: " + bad.getFileName() + " at byte 4: unsupported GGUF version"));
+        assertTrue("no stack trace without --verbose: " + lines, lines.stream().noneMatch(l -> l.startsWith("\tat ")));
+    }
+
     private static Process launch(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -90,7 +133,9 @@ public class LauncherTest {
                 "-Djava.util.logging.config.file=" + RUNTIME.resolve("conf/logging.properties"),
                 "-Dtrit.home=" + RUNTIME,
                 "-cp", RUNTIME.resolve("target/lib/org.apache.felix.framework.jar") + java.io.File.pathSeparator
-                        + RUNTIME.resolve("target/trit-launcher.jar"),
+                        + RUNTIME.resolve("target/trit-launcher.jar")
+                        // as runtime/trit does for its tools: the bundles as plain jars
+                        + (args.length > 0 && args[0].equals("eval") ? java.io.File.pathSeparator + RUNTIME.resolve("target/export/trit/*") : ""),
                 "trit.launcher.Main"));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -11,6 +11,7 @@ public final class Main {
 
     static final String USAGE = """
             Usage: runtime/trit [serve] [--host HOST] [--port PORT] [--config DIR]
+                   runtime/trit eval --model FILE --tokens 1,450,... [--n-predict N] [--top-logits K] [--json]
                    runtime/trit java-home      print the JDK 25 the launcher uses
                    runtime/trit help
 
@@ -19,6 +20,9 @@ public final class Main {
               --port PORT    port to listen on (default 8080, or $TRIT_PORT)
               --config DIR   folder of .cfg configuration files (default runtime/etc)
             Stop it with Ctrl-C.
+
+            eval evaluates a GGUF model token by token (bitnet.cpp's seq numerics), greedy, and prints
+            the top-K logits at every prompt position and generation step, then the generated ids.
             """;
 
     private Main() {
@@ -28,9 +32,14 @@ public final class Main {
         String command = args.length == 0 || args[0].startsWith("-") ? "serve" : args[0];
         String[] rest = args.length == 0 || args[0].startsWith("-") ? args : Arrays.copyOfRange(args, 1, args.length);
         int status;
+        boolean verbose = false;
         try {
             status = switch (command) {
                 case "serve" -> new ServeCommand(ServeOptions.parse(rest, System.getenv())).run();
+                case "eval" -> {
+                    verbose = Arrays.asList(rest).contains("--verbose");
+                    yield new EvalCommand(EvalCommand.Options.parse(rest), System.out).run();
+                }
                 case "help", "--help", "-h" -> {
                     System.out.print(USAGE);
                     yield 0;
@@ -43,6 +52,9 @@ public final class Main {
             status = 2;
         } catch (LaunchException e) {
             System.err.println("trit: " + e.getMessage());
+            if (verbose && e.getCause() != null) {
+                e.getCause().printStackTrace();
+            }
             status = 1;
         }
         System.exit(status);

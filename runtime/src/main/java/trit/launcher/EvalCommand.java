@@ -1,0 +1,239 @@
+package trit.launcher;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import trit.api.kernel.TernaryKernel;
+import trit.bitnet.BitnetModel;
+import trit.bitnet.ForwardPass;
+import trit.bitnet.Session;
+import trit.gguf.GgufFile;
+import trit.kernels.ScalarKernel;
+import trit.kernels.VectorKernel;
+import trit.launcher.Main.LaunchException;
+import trit.launcher.Main.UsageException;
+
+/**
+ * {@code trit eval}: evaluates a model token by token (bitnet.cpp's {@code seq} numerics), greedy,
+ * printing the top-K logits at every prompt position and generation step, then the generated
+ * ids: how a user checks a model file and compares Trit with bitnet.cpp.
+ */
+final class EvalCommand {
+
+    static final String USAGE = """
+            Usage: runtime/trit eval --model FILE (--tokens 1,450,... | --prompt TEXT) [--n-predict N]
+                                     [--top-logits K] [--json] [--threads N] [--kernel vector|scalar] [--verbose]
+            """;
+
+    record Options(Path model, int[] tokens, String prompt, int nPredict, int topLogits, boolean json, int threads,
+                   String kernel, boolean verbose) {
+
+        static Options parse(String[] args) {
+            Path model = null;
+            int[] tokens = null;
+            String prompt = null;
+            int nPredict = 32;
+            int top = 10;
+            boolean json = false;
+            int threads = 0;
+            String kernel = "vector";
+            boolean verbose = false;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--model" -> model = Path.of(value(args, ++i, a));
+                    case "--tokens" -> tokens = tokenList(value(args, ++i, a));
+                    case "--prompt" -> prompt = value(args, ++i, a);
+                    case "--n-predict" -> nPredict = number(value(args, ++i, a), a, 0, 1 << 20);
+                    case "--top-logits" -> top = number(value(args, ++i, a), a, 1, 1000);
+                    case "--threads" -> threads = number(value(args, ++i, a), a, 0, 1024);
+                    case "--kernel" -> kernel = value(args, ++i, a);
+                    case "--json" -> json = true;
+                    case "--verbose" -> verbose = true;
+                    default -> throw new UsageException("eval: unknown option '" + a + "'");
+                }
+            }
+            if (model == null) {
+                throw new UsageException("eval: --model FILE is required");
+            }
+            if ((tokens == null) == (prompt == null)) {
+                throw new UsageException("eval: give exactly one of --tokens and --prompt");
+            }
+            if (!kernel.equals("vector") && !kernel.equals("scalar")) {
+                throw new UsageException("eval: --kernel must be vector or scalar, was '" + kernel + "'");
+            }
+            return new Options(model, tokens, prompt, nPredict, top, json, threads, kernel, verbose);
+        }
+
+        private static int[] tokenList(String text) {
+            try {
+                int[] ids = Arrays.stream(text.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+                if (ids.length == 0) {
+                    throw new NumberFormatException();
+                }
+                return ids;
+            } catch (NumberFormatException e) {
+                throw new UsageException("eval: --tokens must be comma-separated token ids, was '" + text + "'");
+            }
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new UsageException("eval: " + option + " needs a value");
+            }
+            return args[i];
+        }
+
+        private static int number(String value, String option, int min, int max) {
+            try {
+                int n = Integer.parseInt(value);
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new UsageException("eval: " + option + " must be a number from " + min + " to " + max + ", was '" + value + "'");
+        }
+    }
+
+    private final Options options;
+    private final PrintStream out;
+
+    EvalCommand(Options options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    int run() {
+        if (options.prompt() != null) {
+            throw new LaunchException("eval: --prompt needs the tokenizer, which this version does not have yet;"
+                    + " pass token ids with --tokens (e.g. --tokens 1,450,7483)", null);
+        }
+        if (!Files.isRegularFile(options.model())) {
+            throw new LaunchException("eval: no model file at " + options.model(), null);
+        }
+        TernaryKernel kernel = options.kernel().equals("scalar")
+                ? new ScalarKernel(options.threads()) : new VectorKernel(options.threads());
+        try (GgufFile gguf = GgufFile.open(options.model()); BitnetModel model = BitnetModel.load(gguf)) {
+            int[] prompt = options.tokens();
+            int context = prompt.length + options.nPredict();
+            Session session = new Session(model.config(), context);
+            ForwardPass pass = new ForwardPass(model, () -> kernel);
+            List<float[][]> promptTop = new ArrayList<>();
+            float[] logits = null;
+            for (int token : prompt) {
+                logits = pass.step(session, token);
+                promptTop.add(top(logits, options.topLogits()));
+            }
+            List<Integer> generated = new ArrayList<>();
+            List<float[][]> stepTop = new ArrayList<>();
+            for (int step = 0; step < options.nPredict(); step++) {
+                int next = argmax(logits);
+                generated.add(next);
+                if (step == options.nPredict() - 1) {
+                    break;
+                }
+                logits = pass.step(session, next);
+                stepTop.add(top(logits, options.topLogits()));
+            }
+            print(prompt, promptTop, generated, stepTop);
+            return 0;
+        } catch (IOException e) {
+            throw new LaunchException("eval: " + e.getMessage(), e);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new LaunchException("eval: " + e.getMessage(), e);
+        } finally {
+            if (kernel instanceof VectorKernel v) {
+                v.close();
+            } else if (kernel instanceof ScalarKernel s) {
+                s.close();
+            }
+        }
+    }
+
+    private void print(int[] prompt, List<float[][]> promptTop, List<Integer> generated, List<float[][]> stepTop) {
+        if (options.json()) {
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode root = json.createObjectNode();
+            ArrayNode ids = root.putArray("prompt_ids");
+            Arrays.stream(prompt).forEach(ids::add);
+            root.set("prompt_positions_top", tops(json, promptTop));
+            ArrayNode gen = root.putArray("generated_ids");
+            generated.forEach(gen::add);
+            root.set("generation_steps_top", tops(json, stepTop));
+            root.putNull("text"); // decoding needs the tokenizer
+            out.println(root);
+            return;
+        }
+        for (int i = 0; i < prompt.length; i++) {
+            out.println("prompt " + i + " (token " + prompt[i] + "): " + describe(promptTop.get(i)));
+        }
+        for (int i = 0; i < stepTop.size(); i++) {
+            out.println("step " + i + " (token " + generated.get(i) + "): " + describe(stepTop.get(i)));
+        }
+        out.println("generated ids: " + generated);
+    }
+
+    private static ArrayNode tops(ObjectMapper json, List<float[][]> tops) {
+        ArrayNode all = json.createArrayNode();
+        for (float[][] top : tops) {
+            ArrayNode entry = all.addArray();
+            for (float[] pair : top) {
+                entry.addArray().add((int) pair[0]).add(pair[1]);
+            }
+        }
+        return all;
+    }
+
+    private static String describe(float[][] top) {
+        StringBuilder s = new StringBuilder();
+        for (float[] pair : top) {
+            s.append(s.isEmpty() ? "" : " ").append('[').append((int) pair[0]).append(", ")
+                    .append(String.format("%.6f", pair[1])).append(']');
+        }
+        return s.toString();
+    }
+
+    /** The {@code k} largest logits as {@code [id, logit]}, best first (lower id first on ties). */
+    static float[][] top(float[] logits, int k) {
+        int n = Math.min(k, logits.length);
+        int[] best = new int[n];
+        int count = 0;
+        for (int i = 0; i < logits.length; i++) {
+            int at = count;
+            while (at > 0 && logits[i] > logits[best[at - 1]]) {
+                at--;
+            }
+            if (at < n) {
+                System.arraycopy(best, at, best, at + 1, Math.min(count, n - 1) - at);
+                best[at] = i;
+                count = Math.min(count + 1, n);
+            }
+        }
+        float[][] result = new float[count][];
+        for (int i = 0; i < count; i++) {
+            result[i] = new float[] {best[i], logits[best[i]]};
+        }
+        return result;
+    }
+
+    static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}
