@@ -124,7 +124,12 @@ final class EvalCommand {
         }
         TernaryKernel kernel = options.kernel().equals("scalar")
                 ? new ScalarKernel(options.threads()) : new VectorKernel(options.threads());
+        long loadStart = System.nanoTime();
         try (GgufFile gguf = GgufFile.open(options.model()); BitnetModel model = BitnetModel.load(gguf)) {
+            System.err.printf("loaded %s (%s, %d layers, n_embd %d) in %.2f s with the %s kernel (%d threads); %s%n",
+                    options.model().getFileName(), model.config().architecture().ggufName(), model.config().layers(),
+                    model.config().embedding(), (System.nanoTime() - loadStart) / 1e9, kernel.name(), kernel.threads(),
+                    memory());
             int[] prompt = options.tokens();
             int context = prompt.length + options.nPredict();
             Session session = new Session(model.config(), context);
@@ -147,6 +152,7 @@ final class EvalCommand {
                 stepTop.add(top(logits, options.topLogits()));
             }
             print(prompt, promptTop, generated, stepTop);
+            System.err.println("done; " + memory());
             return 0;
         } catch (IOException e) {
             throw new LaunchException("eval: " + e.getMessage(), e);
@@ -225,6 +231,24 @@ final class EvalCommand {
             result[i] = new float[] {best[i], logits[best[i]]};
         }
         return result;
+    }
+
+    /** Resident memory now and at its peak, from /proc (Linux); what else where there is none. */
+    static String memory() {
+        try {
+            List<String> status = Files.readAllLines(Path.of("/proc/self/status"));
+            String rss = status.stream().filter(l -> l.startsWith("VmRSS:")).findFirst().orElse("VmRSS: ?");
+            String peak = status.stream().filter(l -> l.startsWith("VmHWM:")).findFirst().orElse("VmHWM: ?");
+            return "resident " + mib(rss) + " MiB, peak " + mib(peak) + " MiB";
+        } catch (IOException | RuntimeException e) {
+            Runtime rt = Runtime.getRuntime();
+            return "heap used " + (rt.totalMemory() - rt.freeMemory()) / (1 << 20) + " MiB";
+        }
+    }
+
+    private static String mib(String procLine) {
+        String[] parts = procLine.trim().split("\\s+");
+        return parts.length >= 2 && parts[1].matches("\\d+") ? Long.toString(Long.parseLong(parts[1]) / 1024) : "?";
     }
 
     static int argmax(float[] logits) {
