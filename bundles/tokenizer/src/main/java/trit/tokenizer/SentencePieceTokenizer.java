@@ -1,0 +1,192 @@
+package trit.tokenizer;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+
+import trit.api.tokenizer.SpecialTokens;
+import trit.api.tokenizer.StreamingDecoder;
+import trit.api.tokenizer.Tokenizer;
+
+/**
+ * LLaMA's SentencePiece BPE (the 1bitLLM bitnet_b1_58 vocabulary), as llama.cpp runs it: spaces
+ * become {@code ▁} and the text gets a leading one; characters are merged pairwise, always the
+ * pair whose merged piece has the highest score (leftmost on ties); a character that no piece
+ * covers falls back to its UTF-8 bytes as {@code <0xNN>} tokens.
+ */
+final class SentencePieceTokenizer implements Tokenizer {
+
+    private static final String SPACE = "\u2581";
+
+    private final Vocabulary vocab;
+    private final float[] scores;
+    private final boolean addSpacePrefix;
+    private final int[] byteTokens = new int[256];
+    private final SpecialMatcher specials;
+
+    SentencePieceTokenizer(Vocabulary vocab, float[] scores, boolean addSpacePrefix) {
+        this.vocab = vocab;
+        this.scores = scores;
+        this.addSpacePrefix = addSpacePrefix;
+        for (int b = 0; b < 256; b++) {
+            byteTokens[b] = vocab.id(String.format("<0x%02X>", b));
+        }
+        this.specials = new SpecialMatcher(vocab);
+    }
+
+    @Override
+    public int vocabularySize() {
+        return vocab.size();
+    }
+
+    @Override
+    public SpecialTokens specialTokens() {
+        return vocab.special;
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        List<Integer> out = new ArrayList<>();
+        SpecialTokens special = vocab.special;
+        if (addSpecial && special.addBos() && special.bos() >= 0) {
+            out.add(special.bos());
+        }
+        boolean afterSpecial = true; // the start counts as after a special token
+        for (SpecialMatcher.Fragment fragment : specials.split(Text.clean(text), parseSpecial)) {
+            if (fragment.token() >= 0) {
+                out.add(fragment.token());
+                afterSpecial = true;
+            } else {
+                // As llama.cpp: text at the start or right after a special token gets the leading space.
+                encodeText(afterSpecial && addSpacePrefix ? " " + fragment.text() : fragment.text(), out);
+                afterSpecial = false;
+            }
+        }
+        if (addSpecial && special.addEos() && special.eos() >= 0) {
+            out.add(special.eos());
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** One symbol of the merge: a span of the text, linked to its neighbours. */
+    private static final class Symbol {
+        int start;
+        int length;
+        int prev;
+        int next;
+    }
+
+    private record Bigram(int left, int right, float score, int length) {
+    }
+
+    private void encodeText(String raw, List<Integer> out) {
+        if (raw.isEmpty()) {
+            return;
+        }
+        String text = raw.replace(" ", SPACE);
+        List<Symbol> symbols = new ArrayList<>();
+        for (int i = 0; i < text.length(); ) {
+            Symbol s = new Symbol();
+            s.start = i;
+            s.length = Character.charCount(text.codePointAt(i));
+            s.prev = symbols.size() - 1;
+            s.next = i + s.length < text.length() ? symbols.size() + 1 : -1;
+            symbols.add(s);
+            i += s.length;
+        }
+        PriorityQueue<Bigram> agenda = new PriorityQueue<>((a, b) -> a.score != b.score
+                ? Float.compare(b.score, a.score) : Integer.compare(a.left, b.left));
+        for (int i = 1; i < symbols.size(); i++) {
+            tryAdd(text, symbols, i - 1, i, agenda);
+        }
+        while (!agenda.isEmpty()) {
+            Bigram bigram = agenda.poll();
+            Symbol left = symbols.get(bigram.left);
+            Symbol right = symbols.get(bigram.right);
+            if (left.length == 0 || right.length == 0 || left.length + right.length != bigram.length) {
+                continue; // one side was merged since
+            }
+            left.length += right.length;
+            right.length = 0;
+            left.next = right.next;
+            if (right.next >= 0) {
+                symbols.get(right.next).prev = bigram.left;
+            }
+            tryAdd(text, symbols, left.prev, bigram.left, agenda);
+            tryAdd(text, symbols, bigram.left, left.next, agenda);
+        }
+        for (int i = 0; i >= 0 && i < symbols.size(); i = symbols.get(i).next) {
+            Symbol s = symbols.get(i);
+            String piece = text.substring(s.start, s.start + s.length);
+            int id = vocab.id(piece);
+            if (id >= 0) {
+                out.add(id);
+            } else {
+                for (byte b : piece.getBytes(StandardCharsets.UTF_8)) {
+                    int byteToken = byteTokens[b & 0xFF];
+                    out.add(byteToken >= 0 ? byteToken : vocab.unknown);
+                }
+            }
+        }
+    }
+
+    private void tryAdd(String text, List<Symbol> symbols, int left, int right, PriorityQueue<Bigram> agenda) {
+        if (left < 0 || right < 0) {
+            return;
+        }
+        Symbol l = symbols.get(left);
+        Symbol r = symbols.get(right);
+        String merged = text.substring(l.start, l.start + l.length + r.length);
+        int id = vocab.id(merged);
+        if (id >= 0) {
+            agenda.add(new Bigram(left, right, scores[id], l.length + r.length));
+        }
+    }
+
+    @Override
+    public String decode(int[] tokens) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        boolean first = true;
+        for (int token : tokens) {
+            if (vocab.isControl(token)) {
+                continue;
+            }
+            byte[] piece = bytes(token);
+            if (first && addSpacePrefix && piece.length > 0 && piece[0] == ' ') {
+                bytes.write(piece, 1, piece.length - 1); // the space encode added
+            } else {
+                bytes.writeBytes(piece);
+            }
+            first = false;
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The bytes a token stands for: a byte token its byte, a piece its text with ▁ as space. */
+    byte[] bytes(int token) {
+        if (token < 0 || token >= vocab.size()) {
+            throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + vocab.size());
+        }
+        return switch (vocab.types[token]) {
+            case Vocabulary.BYTE -> new byte[] {(byte) Integer.parseInt(vocab.tokens[token].substring(3, 5), 16)};
+            case Vocabulary.CONTROL -> new byte[0];
+            case Vocabulary.UNKNOWN -> " \u2047 ".getBytes(StandardCharsets.UTF_8);
+            default -> vocab.tokens[token].replace(SPACE, " ").getBytes(StandardCharsets.UTF_8);
+        };
+    }
+
+    @Override
+    public String piece(int token) {
+        if (token < 0 || token >= vocab.size()) {
+            throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + vocab.size());
+        }
+        return vocab.tokens[token];
+    }
+
+    @Override
+    public StreamingDecoder newStreamingDecoder() {
+        return new Utf8Stream(this::bytes);
+    }
+}
