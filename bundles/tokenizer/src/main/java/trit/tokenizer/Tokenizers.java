@@ -14,8 +14,17 @@ public final class Tokenizers {
     private Tokenizers() {
     }
 
-    /** The tokenizer of a GGUF model or vocabulary file. */
+    /** GPT-2's pre-tokenizer ({@code tokenizer.ggml.pre = gpt2} or {@code default}). */
+    static final String GPT2_PATTERN = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
+    /**
+     * The tokenizer of a GGUF model or vocabulary file, or of a Hugging Face {@code tokenizer.json}
+     * (with the {@code tokenizer_config.json} beside it, when there is one).
+     */
     public static Tokenizer open(Path file) throws IOException {
+        if (file.getFileName().toString().endsWith(".json")) {
+            return HuggingFaceVocabulary.load(file);
+        }
         try (GgufFile gguf = GgufFile.open(file)) {
             return fromGguf(gguf);
         }
@@ -60,8 +69,23 @@ public final class Tokenizers {
                 }
                 yield new SentencePieceTokenizer(vocab, scores, gguf.bool("tokenizer.ggml.add_space_prefix", true));
             }
+            case "gpt2" -> {
+                String pre = gguf.optionalString("tokenizer.ggml.pre").orElse("default");
+                String pattern = switch (pre) {
+                    case "llama-bpe", "llama3", "llama-v3" -> ByteLevelBpeTokenizer.LLAMA3_PATTERN;
+                    case "default", "gpt2", "gpt-2" -> GPT2_PATTERN;
+                    default -> throw new GgufFormatException("tokenizer.ggml.pre: unsupported pre-tokenizer '" + pre
+                            + "' (supported: llama-bpe, gpt2)");
+                };
+                try {
+                    yield new ByteLevelBpeTokenizer(vocab, gguf.stringArray("tokenizer.ggml.merges"), pattern,
+                            pattern.equals(ByteLevelBpeTokenizer.LLAMA3_PATTERN));
+                } catch (IllegalArgumentException e) {
+                    throw new GgufFormatException("tokenizer.ggml." + e.getMessage());
+                }
+            }
             default -> throw new GgufFormatException("tokenizer.ggml.model: unsupported tokenizer '" + model
-                    + "' (supported: llama)");
+                    + "' (supported: llama, gpt2)");
         };
     }
 

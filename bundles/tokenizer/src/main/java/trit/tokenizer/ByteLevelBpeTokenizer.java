@@ -1,0 +1,237 @@
+package trit.tokenizer;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import trit.api.tokenizer.SpecialTokens;
+import trit.api.tokenizer.StreamingDecoder;
+import trit.api.tokenizer.Tokenizer;
+
+/**
+ * Byte-level BPE as LLaMA-3 (and BitNet-b1.58-2B-4T) uses it: the pre-tokenizer regex splits the
+ * text into words (Unicode letter and number classes), each word's UTF-8 bytes are mapped to
+ * printable characters (GPT-2's byte-to-unicode table), a word that is itself a token is taken
+ * whole, and otherwise adjacent pieces are merged, lowest merge rank first.
+ */
+final class ByteLevelBpeTokenizer implements Tokenizer {
+
+    /** LLaMA-3's pre-tokenizer ({@code tokenizer.ggml.pre = llama-bpe}). */
+    static final String LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+    /** Words whose merges are remembered; beyond it the cache starts over, so it cannot grow without bound. */
+    private static final int CACHE_LIMIT = 1 << 16;
+
+    private static final char[] BYTE_TO_CHAR = new char[256];
+    private static final int[] CHAR_TO_BYTE = new int[512];
+
+    static {
+        java.util.Arrays.fill(CHAR_TO_BYTE, -1);
+        int extra = 0;
+        for (int b = 0; b < 256; b++) {
+            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            char c = printable ? (char) b : (char) (256 + extra++);
+            BYTE_TO_CHAR[b] = c;
+            CHAR_TO_BYTE[c] = b;
+        }
+    }
+
+    private final Vocabulary vocab;
+    private final Pattern pretokenizer;
+    /** (left id, right id) → merge rank in the high half, merged id in the low half. */
+    private final Map<Long, Long> merges;
+    private final boolean ignoreMerges;
+    private final SpecialMatcher specials;
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+
+    /**
+     * @param merges "left right" pairs in rank order
+     */
+    ByteLevelBpeTokenizer(Vocabulary vocab, String[] merges, String pattern, boolean ignoreMerges) {
+        this.vocab = vocab;
+        this.pretokenizer = Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
+        this.ignoreMerges = ignoreMerges;
+        this.specials = new SpecialMatcher(vocab);
+        this.merges = new HashMap<>(merges.length * 2);
+        for (int rank = 0; rank < merges.length; rank++) {
+            String merge = merges[rank];
+            int space = merge.indexOf(' ', 1);
+            if (space < 0) {
+                throw new IllegalArgumentException("merges[" + rank + "]: '" + merge + "' is not two pieces separated by a space");
+            }
+            String left = merge.substring(0, space);
+            String right = merge.substring(space + 1);
+            int l = vocab.id(left);
+            int r = vocab.id(right);
+            int merged = vocab.id(left + right);
+            if (l < 0 || r < 0 || merged < 0) {
+                throw new IllegalArgumentException("merges[" + rank + "]: '" + merge + "' names a piece that is not in the vocabulary");
+            }
+            this.merges.putIfAbsent(key(l, r), ((long) rank << 32) | merged);
+        }
+        for (int b = 0; b < 256; b++) {
+            if (vocab.id(String.valueOf(BYTE_TO_CHAR[b])) < 0) {
+                throw new IllegalArgumentException("tokens: the byte-level vocabulary has no token for byte " + b);
+            }
+        }
+    }
+
+    private static long key(int left, int right) {
+        return ((long) left << 32) | (right & 0xFFFFFFFFL);
+    }
+
+    @Override
+    public int vocabularySize() {
+        return vocab.size();
+    }
+
+    @Override
+    public SpecialTokens specialTokens() {
+        return vocab.special;
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+        IntList out = new IntList();
+        SpecialTokens special = vocab.special;
+        if (addSpecial && special.addBos() && special.bos() >= 0) {
+            out.add(special.bos());
+        }
+        for (SpecialMatcher.Fragment fragment : specials.split(Text.clean(text), parseSpecial)) {
+            if (fragment.token() >= 0) {
+                out.add(fragment.token());
+                continue;
+            }
+            Matcher words = pretokenizer.matcher(fragment.text());
+            while (words.find()) {
+                out.addAll(word(words.group()));
+            }
+        }
+        if (addSpecial && special.addEos() && special.eos() >= 0) {
+            out.add(special.eos());
+        }
+        return out.toArray();
+    }
+
+    /** The tokens of one pre-tokenized word. */
+    private int[] word(String word) {
+        int[] cached = cache.get(word);
+        if (cached != null) {
+            return cached;
+        }
+        byte[] utf8 = word.getBytes(StandardCharsets.UTF_8);
+        StringBuilder mapped = new StringBuilder(utf8.length);
+        for (byte b : utf8) {
+            mapped.append(BYTE_TO_CHAR[b & 0xFF]);
+        }
+        int whole = ignoreMerges ? vocab.id(mapped.toString()) : -1;
+        int[] tokens = whole >= 0 ? new int[] {whole} : merge(mapped);
+        if (cache.size() >= CACHE_LIMIT) {
+            cache.clear();
+        }
+        cache.put(word, tokens);
+        return tokens;
+    }
+
+    /** Merges the byte pieces of a word: always the adjacent pair of lowest rank, leftmost first. */
+    private int[] merge(CharSequence mapped) {
+        int[] pieces = new int[mapped.length()];
+        for (int i = 0; i < pieces.length; i++) {
+            pieces[i] = vocab.id(String.valueOf(mapped.charAt(i)));
+        }
+        int n = pieces.length;
+        while (n > 1) {
+            long best = Long.MAX_VALUE;
+            int at = -1;
+            for (int i = 0; i + 1 < n; i++) {
+                Long merge = merges.get(key(pieces[i], pieces[i + 1]));
+                if (merge != null && merge < best) {
+                    best = merge;
+                    at = i;
+                }
+            }
+            if (at < 0) {
+                break;
+            }
+            pieces[at] = (int) best;
+            System.arraycopy(pieces, at + 2, pieces, at + 1, n - at - 2);
+            n--;
+        }
+        return java.util.Arrays.copyOf(pieces, n);
+    }
+
+    @Override
+    public String decode(int[] tokens) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int token : tokens) {
+            if (!vocab.isControl(token)) {
+                out.writeBytes(bytes(token));
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The bytes a token stands for; special tokens their text. */
+    byte[] bytes(int token) {
+        if (token < 0 || token >= vocab.size()) {
+            throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + vocab.size());
+        }
+        String piece = vocab.tokens[token];
+        if (vocab.isSpecial(token)) {
+            return vocab.isControl(token) ? new byte[0] : piece.getBytes(StandardCharsets.UTF_8);
+        }
+        byte[] out = new byte[piece.length()];
+        for (int i = 0; i < piece.length(); i++) {
+            char c = piece.charAt(i);
+            int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
+            if (b < 0) {
+                return piece.getBytes(StandardCharsets.UTF_8); // not a byte-level piece: its text as is
+            }
+            out[i] = (byte) b;
+        }
+        return out;
+    }
+
+    @Override
+    public String piece(int token) {
+        if (token < 0 || token >= vocab.size()) {
+            throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + vocab.size());
+        }
+        return vocab.tokens[token];
+    }
+
+    @Override
+    public StreamingDecoder newStreamingDecoder() {
+        return new Utf8Stream(this::bytes);
+    }
+
+    /** A growable int array: encoding allocates one, not a box per token. */
+    private static final class IntList {
+        private int[] values = new int[64];
+        private int size;
+
+        void add(int v) {
+            if (size == values.length) {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        void addAll(int[] vs) {
+            for (int v : vs) {
+                add(v);
+            }
+        }
+
+        int[] toArray() {
+            return java.util.Arrays.copyOf(values, size);
+        }
+    }
+}
