@@ -113,6 +113,17 @@ public class LauncherTest {
     }
 
     @Test
+    public void tokenizeMatchesLlamaTokenizeOnTheSharedVocabulary() throws Exception {
+        Path vocab = Path.of(System.getProperty("trit.shared.dir", "../../shared")).resolve("vocab/llama-spm/ggml-vocab-llama-spm.gguf");
+        org.junit.Assume.assumeTrue("skipped: " + vocab.toAbsolutePath() + " is missing", Files.isRegularFile(vocab));
+        Process process = launch("tokenize", "--vocab", vocab.toString(), "--text", "The capital of France is", "--json");
+        List<String> lines = finish(process);
+        assertEquals(lines.toString(), 0, process.exitValue());
+        assertTrue(lines.toString(), lines.contains(
+                "{\"ids\":[1,450,7483,310,3444,338],\"pieces\":[\"<s>\",\"▁The\",\"▁capital\",\"▁of\",\"▁France\",\"▁is\"]}"));
+    }
+
+    @Test
     public void evalRefusesAMalformedModelInOneLine() throws Exception {
         Path bad = Files.createTempFile("bad", ".gguf");
         Files.writeString(bad, "GGUF but not really");
@@ -135,7 +146,7 @@ public class LauncherTest {
                 "-cp", RUNTIME.resolve("target/lib/org.apache.felix.framework.jar") + java.io.File.pathSeparator
                         + RUNTIME.resolve("target/trit-launcher.jar")
                         // as runtime/trit does for its tools: the bundles as plain jars
-                        + (args.length > 0 && args[0].equals("eval") ? java.io.File.pathSeparator + RUNTIME.resolve("target/export/trit/*") : ""),
+                        + (args.length > 0 && (args[0].equals("eval") || args[0].equals("tokenize")) ? java.io.File.pathSeparator + RUNTIME.resolve("target/export/trit/*") : ""),
                 "trit.launcher.Main"));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).start();

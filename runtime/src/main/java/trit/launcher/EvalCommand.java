@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import trit.api.kernel.TernaryKernel;
+import trit.api.tokenizer.Tokenizer;
 import trit.bitnet.BitnetModel;
 import trit.bitnet.ForwardPass;
 import trit.bitnet.Session;
@@ -21,6 +22,7 @@ import trit.kernels.ScalarKernel;
 import trit.kernels.VectorKernel;
 import trit.launcher.Main.LaunchException;
 import trit.launcher.Main.UsageException;
+import trit.tokenizer.Tokenizers;
 
 /**
  * {@code trit eval}: evaluates a model token by token (bitnet.cpp's {@code seq} numerics), greedy,
@@ -115,10 +117,6 @@ final class EvalCommand {
     }
 
     int run() {
-        if (options.prompt() != null) {
-            throw new LaunchException("eval: --prompt needs the tokenizer, which this version does not have yet;"
-                    + " pass token ids with --tokens (e.g. --tokens 1,450,7483)", null);
-        }
         if (!Files.isRegularFile(options.model())) {
             throw new LaunchException("eval: no model file at " + options.model(), null);
         }
@@ -130,7 +128,8 @@ final class EvalCommand {
                     options.model().getFileName(), model.config().architecture().ggufName(), model.config().layers(),
                     model.config().embedding(), (System.nanoTime() - loadStart) / 1e9, kernel.name(), kernel.threads(),
                     memory());
-            int[] prompt = options.tokens();
+            Tokenizer tokenizer = options.prompt() != null || gguf.has("tokenizer.ggml.model") ? Tokenizers.fromGguf(gguf) : null;
+            int[] prompt = options.tokens() != null ? options.tokens() : tokenizer.encode(options.prompt(), true, false);
             int context = prompt.length + options.nPredict();
             Session session = new Session(model.config(), context);
             ForwardPass pass = new ForwardPass(model, () -> kernel);
@@ -151,7 +150,8 @@ final class EvalCommand {
                 logits = pass.step(session, next);
                 stepTop.add(top(logits, options.topLogits()));
             }
-            print(prompt, promptTop, generated, stepTop);
+            String text = tokenizer == null ? null : tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray());
+            print(prompt, promptTop, generated, stepTop, text);
             System.err.println("done; " + memory());
             return 0;
         } catch (IOException e) {
@@ -167,7 +167,7 @@ final class EvalCommand {
         }
     }
 
-    private void print(int[] prompt, List<float[][]> promptTop, List<Integer> generated, List<float[][]> stepTop) {
+    private void print(int[] prompt, List<float[][]> promptTop, List<Integer> generated, List<float[][]> stepTop, String text) {
         if (options.json()) {
             ObjectMapper json = new ObjectMapper();
             ObjectNode root = json.createObjectNode();
@@ -177,7 +177,7 @@ final class EvalCommand {
             ArrayNode gen = root.putArray("generated_ids");
             generated.forEach(gen::add);
             root.set("generation_steps_top", tops(json, stepTop));
-            root.putNull("text"); // decoding needs the tokenizer
+            root.put("text", text);
             out.println(root);
             return;
         }
@@ -188,6 +188,9 @@ final class EvalCommand {
             out.println("step " + i + " (token " + generated.get(i) + "): " + describe(stepTop.get(i)));
         }
         out.println("generated ids: " + generated);
+        if (text != null) {
+            out.println("text: " + text);
+        }
     }
 
     private static ArrayNode tops(ObjectMapper json, List<float[][]> tops) {

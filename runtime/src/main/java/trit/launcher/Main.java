@@ -11,7 +11,8 @@ public final class Main {
 
     static final String USAGE = """
             Usage: runtime/trit [serve] [--host HOST] [--port PORT] [--config DIR]
-                   runtime/trit eval --model FILE --tokens 1,450,... [--n-predict N] [--top-logits K] [--json]
+                   runtime/trit eval --model FILE (--prompt TEXT | --tokens 1,450,...) [--n-predict N] [--top-logits K] [--json]
+                   runtime/trit tokenize --vocab FILE [--special] [--add-bos|--no-bos] (--text TEXT | --file F | --jsonl) [--json]
                    runtime/trit java-home      print the JDK 25 the launcher uses
                    runtime/trit help
 
@@ -36,6 +37,12 @@ public final class Main {
         try {
             status = switch (command) {
                 case "serve" -> new ServeCommand(ServeOptions.parse(rest, System.getenv())).run();
+                case "tokenize" -> {
+                    verbose = Arrays.asList(rest).contains("--verbose");
+                    yield new TokenizeCommand(TokenizeCommand.Options.parse(
+                            Arrays.stream(rest).filter(a -> !a.equals("--verbose")).toArray(String[]::new)),
+                            System.in, System.out).run();
+                }
                 case "eval" -> {
                     verbose = Arrays.asList(rest).contains("--verbose");
                     yield new EvalCommand(EvalCommand.Options.parse(rest), System.out).run();
