@@ -124,6 +124,24 @@ public class LauncherTest {
     }
 
     @Test
+    public void perplexityPrintsTheRunningValueAfterEachChunkAndTheFinalEstimate() throws Exception {
+        Path tiny = Path.of(System.getProperty("trit.shared.dir", "../../shared")).resolve("reference/tiny/tiny-i2s.gguf");
+        org.junit.Assume.assumeTrue("skipped: " + tiny.toAbsolutePath() + " is missing", Files.isRegularFile(tiny));
+        Path text = Files.createTempFile("ppl", ".txt");
+        Files.writeString(text, "The capital of France is Paris. The capital of Italy is Rome. ".repeat(12));
+        Process process = launch("perplexity", "--model", tiny.toString(), "--file", text.toString(), "--ctx", "32",
+                "--chunks", "2");
+        List<String> lines = finish(process);
+        assertEquals(lines.toString(), 0, process.exitValue());
+        assertTrue(lines.toString(), lines.stream().anyMatch(l -> l.matches("\\[1]\\d+\\.\\d{4},")));
+        assertTrue(lines.toString(), lines.stream().anyMatch(l -> l.matches("\\[1]\\d+\\.\\d{4},\\[2]\\d+\\.\\d{4},")));
+        String last = lines.stream().filter(l -> l.startsWith("Final estimate: PPL = ")).findFirst()
+                .orElseThrow(() -> new AssertionError(lines));
+        double ppl = Double.parseDouble(last.split(" ")[4]);
+        assertTrue(last, ppl > 1 && Double.isFinite(ppl));
+    }
+
+    @Test
     public void evalRefusesAMalformedModelInOneLine() throws Exception {
         Path bad = Files.createTempFile("bad", ".gguf");
         Files.writeString(bad, "GGUF but not really");
@@ -146,7 +164,7 @@ public class LauncherTest {
                 "-cp", RUNTIME.resolve("target/lib/org.apache.felix.framework.jar") + java.io.File.pathSeparator
                         + RUNTIME.resolve("target/trit-launcher.jar")
                         // as runtime/trit does for its tools: the bundles as plain jars
-                        + (args.length > 0 && (args[0].equals("eval") || args[0].equals("tokenize")) ? java.io.File.pathSeparator + RUNTIME.resolve("target/export/trit/*") : ""),
+                        + (args.length > 0 && List.of("eval", "tokenize", "perplexity").contains(args[0]) ? java.io.File.pathSeparator + RUNTIME.resolve("target/export/trit/*") : ""),
                 "trit.launcher.Main"));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -12,6 +12,7 @@ public final class Main {
     static final String USAGE = """
             Usage: runtime/trit [serve] [--host HOST] [--port PORT] [--config DIR]
                    runtime/trit eval --model FILE (--prompt TEXT | --tokens 1,450,...) [--n-predict N] [--top-logits K] [--json]
+                   runtime/trit perplexity --model FILE --file TEXT [--ctx N] [--chunks N]
                    runtime/trit tokenize --vocab FILE [--special] [--add-bos|--no-bos] (--text TEXT | --file F | --jsonl) [--json]
                    runtime/trit java-home      print the JDK 25 the launcher uses
                    runtime/trit help
@@ -37,6 +38,10 @@ public final class Main {
         try {
             status = switch (command) {
                 case "serve" -> new ServeCommand(ServeOptions.parse(rest, System.getenv())).run();
+                case "perplexity" -> {
+                    verbose = Arrays.asList(rest).contains("--verbose");
+                    yield new PerplexityCommand(PerplexityCommand.Options.parse(rest), System.out).run();
+                }
                 case "tokenize" -> {
                     verbose = Arrays.asList(rest).contains("--verbose");
                     yield new TokenizeCommand(TokenizeCommand.Options.parse(
