@@ -32,7 +32,7 @@ final class TritFramework {
     private TritFramework() {
     }
 
-    static Option[] options() {
+    static Option[] options(Option... extra) {
         Path bundleDir = Path.of(System.getProperty("trit.bundle.dir", "../runtime/target/export/trit"));
         List<RunBundles.RunBundle> runBundles = RunBundles.in(bundleDir);
         if (runBundles.isEmpty()) {
@@ -55,6 +55,7 @@ final class TritFramework {
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(junitBundles());
         options.add(cleanCaches());
+        options.addAll(List.of(extra));
         return options.toArray(Option[]::new);
     }
 
