@@ -4,7 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
 
 import trit.api.tokenizer.SpecialTokens;
 import trit.api.tokenizer.StreamingDecoder;
@@ -25,8 +27,20 @@ final class SentencePieceTokenizer implements Tokenizer {
     private final boolean addSpacePrefix;
     private final int[] byteTokens = new int[256];
     private final SpecialMatcher specials;
+    /**
+     * Whether merging may run word by word: true when no piece has a ▁ after another character,
+     * so that no merge can cross the start of a ▁ run and splitting there changes nothing.
+     */
+    private final boolean wordwise;
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 1 << 16;
 
     SentencePieceTokenizer(Vocabulary vocab, float[] scores, boolean addSpacePrefix) {
+        this(vocab, scores, addSpacePrefix, true);
+    }
+
+    /** With {@code splitWords} false, every text is merged as one span (the definition word-wise merging must equal). */
+    SentencePieceTokenizer(Vocabulary vocab, float[] scores, boolean addSpacePrefix, boolean splitWords) {
         this.vocab = vocab;
         this.scores = scores;
         this.addSpacePrefix = addSpacePrefix;
@@ -34,6 +48,20 @@ final class SentencePieceTokenizer implements Tokenizer {
             byteTokens[b] = vocab.id(String.format("<0x%02X>", b));
         }
         this.specials = new SpecialMatcher(vocab);
+        boolean crossing = false;
+        for (String token : vocab.tokens) {
+            int at = token.indexOf(SPACE, 1);
+            while (at > 0 && !crossing) {
+                crossing = token.charAt(at - 1) != SPACE.charAt(0);
+                at = token.indexOf(SPACE, at + 1);
+            }
+        }
+        this.wordwise = splitWords && !crossing;
+    }
+
+    /** The same tokenizer merging whole texts at once. */
+    SentencePieceTokenizer wholeText() {
+        return new SentencePieceTokenizer(vocab, scores, addSpacePrefix, false);
     }
 
     @Override
@@ -86,6 +114,34 @@ final class SentencePieceTokenizer implements Tokenizer {
             return;
         }
         String text = raw.replace(" ", SPACE);
+        if (!wordwise) {
+            merge(text, out);
+            return;
+        }
+        int start = 0;
+        for (int i = 1; i <= text.length(); i++) {
+            if (i == text.length() || text.charAt(i) == SPACE.charAt(0) && text.charAt(i - 1) != SPACE.charAt(0)) {
+                String word = text.substring(start, i);
+                int[] cached = cache.get(word);
+                if (cached == null) {
+                    List<Integer> ids = new ArrayList<>();
+                    merge(word, ids);
+                    cached = ids.stream().mapToInt(Integer::intValue).toArray();
+                    if (cache.size() >= CACHE_LIMIT) {
+                        cache.clear();
+                    }
+                    cache.put(word, cached);
+                }
+                for (int id : cached) {
+                    out.add(id);
+                }
+                start = i;
+            }
+        }
+    }
+
+    /** The score-ordered pairwise merge of one span of escaped text. */
+    private void merge(String text, List<Integer> out) {
         List<Symbol> symbols = new ArrayList<>();
         for (int i = 0; i < text.length(); ) {
             Symbol s = new Symbol();

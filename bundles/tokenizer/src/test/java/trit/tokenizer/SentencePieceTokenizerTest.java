@@ -72,6 +72,19 @@ class SentencePieceTokenizerTest {
     }
 
     @Test
+    void mergingWordByWordEqualsMergingTheWholeText() {
+        StringBuilder text = new StringBuilder();
+        java.util.Random random = new java.util.Random(3);
+        String[] parts = {"The quick brown fox ", "  two  spaces ", "don't ", "x=f(y)*2;\n    ", "日本語 ", "🙂👍🏽 ", "naïve café ",
+            "\t\ttabs ", "1234567 ", "<s> ", "Привет "};
+        while (text.length() < 100_000) {
+            text.append(parts[random.nextInt(parts.length)]).append(random.nextInt(100000));
+        }
+        SentencePieceTokenizer wordwise = (SentencePieceTokenizer) tokenizer;
+        assertArrayEquals(wordwise.wholeText().encode(text.toString(), true, false), wordwise.encode(text.toString(), true, false));
+    }
+
+    @Test
     void streamingNeverEmitsABrokenCharacter() {
         String text = "emoji 🙂👍 and 日本";
         int[] ids = tokenizer.encode(text, false, false);
