@@ -90,6 +90,33 @@ class RandomModelTest {
     }
 
     @Test
+    void aKernelSwappedBetweenTokensChangesNothing() throws IOException {
+        RandomModel reference = new RandomModel(5, "bitnet-b1.58", 256, 2, 4, 2, 512, 384, 64, GgmlType.I2_S, GgmlType.F16, false);
+        Path file = dir.resolve("swap.gguf");
+        reference.write(file);
+        int[] tokens = new Random(8).ints(10, 0, 384).toArray();
+        trit.kernels.ScalarKernel scalar = new trit.kernels.ScalarKernel(1);
+        try (GgufFile gguf = GgufFile.open(file); BitnetModel model = BitnetModel.load(gguf)) {
+            ForwardPass steady = new ForwardPass(model, () -> kernel);
+            int[] calls = new int[1];
+            // As the model's service reference would: a different kernel may answer at every token.
+            ForwardPass swapping = new ForwardPass(model, () -> calls[0]++ % 2 == 0 ? kernel : scalar);
+            Session a = new Session(model.config(), 16);
+            Session b = new Session(model.config(), 16);
+            for (int token : tokens) {
+                float[] expected = steady.step(a, token).clone();
+                float[] actual = swapping.step(b, token);
+                for (int t = 0; t < expected.length; t++) {
+                    assertEquals(Float.floatToIntBits(expected[t]), Float.floatToIntBits(actual[t]), "token " + t);
+                }
+            }
+            assertEquals(tokens.length, calls[0], "the kernel is asked once per token");
+        } finally {
+            scalar.close();
+        }
+    }
+
+    @Test
     void anUnknownArchitectureIsNamedWithTheSupportedOnes() throws IOException {
         RandomModel model = new RandomModel(1, "llama", 256, 1, 4, 4, 256, 256, 64, GgmlType.I2_S, GgmlType.F16, false);
         Path file = dir.resolve("llama.gguf");
