@@ -18,10 +18,7 @@ import trit.bitnet.BitnetModel;
 import trit.bitnet.ForwardPass;
 import trit.bitnet.Session;
 import trit.gguf.GgufFile;
-import trit.kernels.ScalarKernel;
-import trit.kernels.VectorKernel;
 import trit.launcher.Main.LaunchException;
-import trit.launcher.Main.UsageException;
 import trit.tokenizer.Tokenizers;
 
 /**
@@ -40,6 +37,7 @@ final class EvalCommand {
                    String kernel, boolean verbose) {
 
         static Options parse(String[] args) {
+            ToolArgs tool = new ToolArgs("eval", args);
             Path model = null;
             int[] tokens = null;
             String prompt = null;
@@ -52,31 +50,28 @@ final class EvalCommand {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
-                    case "--model" -> model = Path.of(value(args, ++i, a));
-                    case "--tokens" -> tokens = tokenList(value(args, ++i, a));
-                    case "--prompt" -> prompt = value(args, ++i, a);
-                    case "--n-predict" -> nPredict = number(value(args, ++i, a), a, 0, 1 << 20);
-                    case "--top-logits" -> top = number(value(args, ++i, a), a, 1, 1000);
-                    case "--threads" -> threads = number(value(args, ++i, a), a, 0, 1024);
-                    case "--kernel" -> kernel = value(args, ++i, a);
+                    case "--model" -> model = Path.of(tool.value(++i));
+                    case "--tokens" -> tokens = tokenList(tool, tool.value(++i));
+                    case "--prompt" -> prompt = tool.value(++i);
+                    case "--n-predict" -> nPredict = tool.number(++i, 0, 1 << 20);
+                    case "--top-logits" -> top = tool.number(++i, 1, 1000);
+                    case "--threads" -> threads = tool.number(++i, 0, 1024);
+                    case "--kernel" -> kernel = tool.kernelName(++i);
                     case "--json" -> json = true;
                     case "--verbose" -> verbose = true;
-                    default -> throw new UsageException("eval: unknown option '" + a + "'");
+                    default -> throw tool.usage("unknown option '" + a + "'");
                 }
             }
             if (model == null) {
-                throw new UsageException("eval: --model FILE is required");
+                throw tool.usage("--model FILE is required");
             }
             if ((tokens == null) == (prompt == null)) {
-                throw new UsageException("eval: give exactly one of --tokens and --prompt");
-            }
-            if (!kernel.equals("vector") && !kernel.equals("scalar")) {
-                throw new UsageException("eval: --kernel must be vector or scalar, was '" + kernel + "'");
+                throw tool.usage("give exactly one of --tokens and --prompt");
             }
             return new Options(model, tokens, prompt, nPredict, top, json, threads, kernel, verbose);
         }
 
-        private static int[] tokenList(String text) {
+        private static int[] tokenList(ToolArgs tool, String text) {
             try {
                 int[] ids = Arrays.stream(text.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
                 if (ids.length == 0) {
@@ -84,28 +79,10 @@ final class EvalCommand {
                 }
                 return ids;
             } catch (NumberFormatException e) {
-                throw new UsageException("eval: --tokens must be comma-separated token ids, was '" + text + "'");
+                throw tool.usage("--tokens must be comma-separated token ids, was '" + text + "'");
             }
         }
 
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new UsageException("eval: " + option + " needs a value");
-            }
-            return args[i];
-        }
-
-        private static int number(String value, String option, int min, int max) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new UsageException("eval: " + option + " must be a number from " + min + " to " + max + ", was '" + value + "'");
-        }
     }
 
     private final Options options;
@@ -120,10 +97,10 @@ final class EvalCommand {
         if (!Files.isRegularFile(options.model())) {
             throw new LaunchException("eval: no model file at " + options.model(), null);
         }
-        TernaryKernel kernel = options.kernel().equals("scalar")
-                ? new ScalarKernel(options.threads()) : new VectorKernel(options.threads());
         long loadStart = System.nanoTime();
-        try (GgufFile gguf = GgufFile.open(options.model()); BitnetModel model = BitnetModel.load(gguf)) {
+        try (ToolArgs.Kernel owned = ToolArgs.Kernel.open(options.kernel(), options.threads());
+             GgufFile gguf = GgufFile.open(options.model()); BitnetModel model = BitnetModel.load(gguf)) {
+            TernaryKernel kernel = owned.kernel();
             System.err.printf("loaded %s (%s, %d layers, n_embd %d) in %.2f s with the %s kernel (%d threads); %s%n",
                     options.model().getFileName(), model.config().architecture().ggufName(), model.config().layers(),
                     model.config().embedding(), (System.nanoTime() - loadStart) / 1e9, kernel.name(), kernel.threads(),
@@ -158,12 +135,6 @@ final class EvalCommand {
             throw new LaunchException("eval: " + e.getMessage(), e);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new LaunchException("eval: " + e.getMessage(), e);
-        } finally {
-            if (kernel instanceof VectorKernel v) {
-                v.close();
-            } else if (kernel instanceof ScalarKernel s) {
-                s.close();
-            }
         }
     }
 

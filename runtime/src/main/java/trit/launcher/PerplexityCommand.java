@@ -11,10 +11,7 @@ import trit.bitnet.BitnetModel;
 import trit.bitnet.ForwardPass;
 import trit.bitnet.Session;
 import trit.gguf.GgufFile;
-import trit.kernels.ScalarKernel;
-import trit.kernels.VectorKernel;
 import trit.launcher.Main.LaunchException;
-import trit.launcher.Main.UsageException;
 import trit.tokenizer.Tokenizers;
 
 /**
@@ -28,6 +25,7 @@ final class PerplexityCommand {
     record Options(Path model, Path file, int ctx, int chunks, int threads, String kernel) {
 
         static Options parse(String[] args) {
+            ToolArgs tool = new ToolArgs("perplexity", args);
             Path model = null;
             Path file = null;
             int ctx = 128;
@@ -37,44 +35,22 @@ final class PerplexityCommand {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
-                    case "--model" -> model = Path.of(value(args, ++i, a));
-                    case "--file" -> file = Path.of(value(args, ++i, a));
-                    case "--ctx" -> ctx = number(value(args, ++i, a), a, 4, 1 << 20);
-                    case "--chunks" -> chunks = number(value(args, ++i, a), a, 1, Integer.MAX_VALUE);
-                    case "--threads" -> threads = number(value(args, ++i, a), a, 0, 1024);
-                    case "--kernel" -> kernel = value(args, ++i, a);
+                    case "--model" -> model = Path.of(tool.value(++i));
+                    case "--file" -> file = Path.of(tool.value(++i));
+                    case "--ctx" -> ctx = tool.number(++i, 4, 1 << 20);
+                    case "--chunks" -> chunks = tool.number(++i, 1, Integer.MAX_VALUE);
+                    case "--threads" -> threads = tool.number(++i, 0, 1024);
+                    case "--kernel" -> kernel = tool.kernelName(++i);
                     case "--verbose" -> { }
-                    default -> throw new UsageException("perplexity: unknown option '" + a + "'");
+                    default -> throw tool.usage("unknown option '" + a + "'");
                 }
             }
             if (model == null || file == null) {
-                throw new UsageException("perplexity: --model FILE and --file TEXT are required");
-            }
-            if (!kernel.equals("vector") && !kernel.equals("scalar")) {
-                throw new UsageException("perplexity: --kernel must be vector or scalar, was '" + kernel + "'");
+                throw tool.usage("--model FILE and --file TEXT are required");
             }
             return new Options(model, file, ctx, chunks, threads, kernel);
         }
 
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new UsageException("perplexity: " + option + " needs a value");
-            }
-            return args[i];
-        }
-
-        private static int number(String value, String option, int min, int max) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new UsageException("perplexity: " + option + " must be a number from " + min + " to " + max
-                    + ", was '" + value + "'");
-        }
     }
 
     private final Options options;
@@ -91,9 +67,9 @@ final class PerplexityCommand {
                 throw new LaunchException("perplexity: no file at " + p, null);
             }
         }
-        TernaryKernel kernel = options.kernel().equals("scalar")
-                ? new ScalarKernel(options.threads()) : new VectorKernel(options.threads());
-        try (GgufFile gguf = GgufFile.open(options.model()); BitnetModel model = BitnetModel.load(gguf)) {
+        try (ToolArgs.Kernel owned = ToolArgs.Kernel.open(options.kernel(), options.threads());
+             GgufFile gguf = GgufFile.open(options.model()); BitnetModel model = BitnetModel.load(gguf)) {
+            TernaryKernel kernel = owned.kernel();
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
             int[] tokens = tokenizer.encode(Files.readString(options.file()), true, false);
             int ctx = options.ctx();
@@ -134,12 +110,6 @@ final class PerplexityCommand {
             return 0;
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             throw new LaunchException("perplexity: " + e.getMessage(), e);
-        } finally {
-            if (kernel instanceof VectorKernel v) {
-                v.close();
-            } else if (kernel instanceof ScalarKernel s) {
-                s.close();
-            }
         }
     }
 

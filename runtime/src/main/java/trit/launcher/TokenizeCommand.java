@@ -16,7 +16,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import trit.api.tokenizer.SpecialTokens;
 import trit.api.tokenizer.Tokenizer;
 import trit.launcher.Main.LaunchException;
-import trit.launcher.Main.UsageException;
 import trit.tokenizer.Tokenizers;
 
 /**
@@ -33,6 +32,7 @@ final class TokenizeCommand {
     record Options(Path vocab, String text, Path file, boolean jsonl, boolean special, Boolean bos, boolean json) {
 
         static Options parse(String[] args) {
+            ToolArgs tool = new ToolArgs("tokenize", args);
             Path vocab = null;
             String text = null;
             Path file = null;
@@ -43,32 +43,26 @@ final class TokenizeCommand {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
-                    case "--vocab" -> vocab = Path.of(value(args, ++i, a));
-                    case "--text" -> text = value(args, ++i, a);
-                    case "--file" -> file = Path.of(value(args, ++i, a));
+                    case "--vocab" -> vocab = Path.of(tool.value(++i));
+                    case "--text" -> text = tool.value(++i);
+                    case "--file" -> file = Path.of(tool.value(++i));
                     case "--jsonl" -> jsonl = true;
                     case "--special" -> special = true;
                     case "--add-bos" -> bos = true;
                     case "--no-bos" -> bos = false;
                     case "--json" -> json = true;
-                    default -> throw new UsageException("tokenize: unknown option '" + a + "'");
+                    default -> throw tool.usage("unknown option '" + a + "'");
                 }
             }
             if (vocab == null) {
-                throw new UsageException("tokenize: --vocab FILE is required");
+                throw tool.usage("--vocab FILE is required");
             }
             if ((text != null ? 1 : 0) + (file != null ? 1 : 0) + (jsonl ? 1 : 0) != 1) {
-                throw new UsageException("tokenize: give exactly one of --text, --file and --jsonl");
+                throw tool.usage("give exactly one of --text, --file and --jsonl");
             }
             return new Options(vocab, text, file, jsonl, special, bos, json);
         }
 
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new UsageException("tokenize: " + option + " needs a value");
-            }
-            return args[i];
-        }
     }
 
     private final Options options;

@@ -1,18 +1,12 @@
 package trit.tokenizer;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import trit.api.tokenizer.SpecialTokens;
-import trit.api.tokenizer.StreamingDecoder;
-import trit.api.tokenizer.Tokenizer;
 
 /**
  * Byte-level BPE as LLaMA-3 (and BitNet-b1.58-2B-4T) uses it: the pre-tokenizer regex splits the
@@ -20,7 +14,7 @@ import trit.api.tokenizer.Tokenizer;
  * printable characters (GPT-2's byte-to-unicode table), a word that is itself a token is taken
  * whole, and otherwise adjacent pieces are merged, lowest merge rank first.
  */
-final class ByteLevelBpeTokenizer implements Tokenizer {
+final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
 
     /** LLaMA-3's pre-tokenizer ({@code tokenizer.ggml.pre = llama-bpe}). */
     static final String LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
@@ -43,22 +37,19 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
         }
     }
 
-    private final Vocabulary vocab;
     private final Pattern pretokenizer;
     /** (left id, right id) → merge rank in the high half, merged id in the low half. */
     private final Map<Long, Long> merges;
     private final boolean ignoreMerges;
-    private final SpecialMatcher specials;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     /**
      * @param merges "left right" pairs in rank order
      */
     ByteLevelBpeTokenizer(Vocabulary vocab, String[] merges, String pattern, boolean ignoreMerges) {
-        this.vocab = vocab;
+        super(vocab);
         this.pretokenizer = Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
         this.ignoreMerges = ignoreMerges;
-        this.specials = new SpecialMatcher(vocab);
         this.merges = new HashMap<>(merges.length * 2);
         for (int rank = 0; rank < merges.length; rank++) {
             String merge = merges[rank];
@@ -88,36 +79,11 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
     }
 
     @Override
-    public int vocabularySize() {
-        return vocab.size();
-    }
-
-    @Override
-    public SpecialTokens specialTokens() {
-        return vocab.special;
-    }
-
-    @Override
-    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
-        IntList out = new IntList();
-        SpecialTokens special = vocab.special;
-        if (addSpecial && special.addBos() && special.bos() >= 0) {
-            out.add(special.bos());
+    void encodeText(String text, boolean afterSpecial, IntList out) {
+        Matcher words = pretokenizer.matcher(text);
+        while (words.find()) {
+            out.addAll(word(words.group()));
         }
-        for (SpecialMatcher.Fragment fragment : specials.split(Text.clean(text), parseSpecial)) {
-            if (fragment.token() >= 0) {
-                out.add(fragment.token());
-                continue;
-            }
-            Matcher words = pretokenizer.matcher(fragment.text());
-            while (words.find()) {
-                out.addAll(word(words.group()));
-            }
-        }
-        if (addSpecial && special.addEos() && special.eos() >= 0) {
-            out.add(special.eos());
-        }
-        return out.toArray();
     }
 
     /** The tokens of one pre-tokenized word. */
@@ -167,22 +133,9 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
         return java.util.Arrays.copyOf(pieces, n);
     }
 
-    @Override
-    public String decode(int[] tokens) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (int token : tokens) {
-            if (!vocab.isControl(token)) {
-                out.writeBytes(bytes(token));
-            }
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
     /** The bytes a token stands for; special tokens their text. */
-    byte[] bytes(int token) {
-        if (token < 0 || token >= vocab.size()) {
-            throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + vocab.size());
-        }
+    @Override
+    byte[] tokenBytes(int token) {
         String piece = vocab.tokens[token];
         if (vocab.isSpecial(token)) {
             return vocab.isControl(token) ? new byte[0] : piece.getBytes(StandardCharsets.UTF_8);
@@ -199,39 +152,4 @@ final class ByteLevelBpeTokenizer implements Tokenizer {
         return out;
     }
 
-    @Override
-    public String piece(int token) {
-        if (token < 0 || token >= vocab.size()) {
-            throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + vocab.size());
-        }
-        return vocab.tokens[token];
-    }
-
-    @Override
-    public StreamingDecoder newStreamingDecoder() {
-        return new Utf8Stream(this::bytes);
-    }
-
-    /** A growable int array: encoding allocates one, not a box per token. */
-    private static final class IntList {
-        private int[] values = new int[64];
-        private int size;
-
-        void add(int v) {
-            if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = v;
-        }
-
-        void addAll(int[] vs) {
-            for (int v : vs) {
-                add(v);
-            }
-        }
-
-        int[] toArray() {
-            return java.util.Arrays.copyOf(values, size);
-        }
-    }
 }

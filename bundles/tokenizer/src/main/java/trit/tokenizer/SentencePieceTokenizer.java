@@ -1,6 +1,5 @@
 package trit.tokenizer;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,9 +7,6 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
-import trit.api.tokenizer.SpecialTokens;
-import trit.api.tokenizer.StreamingDecoder;
-import trit.api.tokenizer.Tokenizer;
 
 /**
  * LLaMA's SentencePiece BPE (the 1bitLLM bitnet_b1_58 vocabulary), as llama.cpp runs it: spaces
@@ -18,15 +14,13 @@ import trit.api.tokenizer.Tokenizer;
  * pair whose merged piece has the highest score (leftmost on ties); a character that no piece
  * covers falls back to its UTF-8 bytes as {@code <0xNN>} tokens.
  */
-final class SentencePieceTokenizer implements Tokenizer {
+final class SentencePieceTokenizer extends VocabularyTokenizer {
 
     private static final String SPACE = "\u2581";
 
-    private final Vocabulary vocab;
     private final float[] scores;
     private final boolean addSpacePrefix;
     private final int[] byteTokens = new int[256];
-    private final SpecialMatcher specials;
     /**
      * Whether merging may run word by word: true when no piece has a ▁ after another character,
      * so that no merge can cross the start of a ▁ run and splitting there changes nothing.
@@ -41,13 +35,12 @@ final class SentencePieceTokenizer implements Tokenizer {
 
     /** With {@code splitWords} false, every text is merged as one span (the definition word-wise merging must equal). */
     SentencePieceTokenizer(Vocabulary vocab, float[] scores, boolean addSpacePrefix, boolean splitWords) {
-        this.vocab = vocab;
+        super(vocab);
         this.scores = scores;
         this.addSpacePrefix = addSpacePrefix;
         for (int b = 0; b < 256; b++) {
             byteTokens[b] = vocab.id(String.format("<0x%02X>", b));
         }
-        this.specials = new SpecialMatcher(vocab);
         boolean crossing = false;
         for (String token : vocab.tokens) {
             int at = token.indexOf(SPACE, 1);
@@ -65,37 +58,9 @@ final class SentencePieceTokenizer implements Tokenizer {
     }
 
     @Override
-    public int vocabularySize() {
-        return vocab.size();
-    }
-
-    @Override
-    public SpecialTokens specialTokens() {
-        return vocab.special;
-    }
-
-    @Override
-    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
-        List<Integer> out = new ArrayList<>();
-        SpecialTokens special = vocab.special;
-        if (addSpecial && special.addBos() && special.bos() >= 0) {
-            out.add(special.bos());
-        }
-        boolean afterSpecial = true; // the start counts as after a special token
-        for (SpecialMatcher.Fragment fragment : specials.split(Text.clean(text), parseSpecial)) {
-            if (fragment.token() >= 0) {
-                out.add(fragment.token());
-                afterSpecial = true;
-            } else {
-                // As llama.cpp: text at the start or right after a special token gets the leading space.
-                encodeText(afterSpecial && addSpacePrefix ? " " + fragment.text() : fragment.text(), out);
-                afterSpecial = false;
-            }
-        }
-        if (addSpecial && special.addEos() && special.eos() >= 0) {
-            out.add(special.eos());
-        }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+    void encodeText(String text, boolean afterSpecial, IntList out) {
+        // As llama.cpp: text at the start or right after a special token gets the leading space.
+        encodeEscaped(afterSpecial && addSpacePrefix ? " " + text : text, out);
     }
 
     /** One symbol of the merge: a span of the text, linked to its neighbours. */
@@ -109,7 +74,7 @@ final class SentencePieceTokenizer implements Tokenizer {
     private record Bigram(int left, int right, float score, int length) {
     }
 
-    private void encodeText(String raw, List<Integer> out) {
+    private void encodeEscaped(String raw, IntList out) {
         if (raw.isEmpty()) {
             return;
         }
@@ -124,24 +89,22 @@ final class SentencePieceTokenizer implements Tokenizer {
                 String word = text.substring(start, i);
                 int[] cached = cache.get(word);
                 if (cached == null) {
-                    List<Integer> ids = new ArrayList<>();
+                    IntList ids = new IntList();
                     merge(word, ids);
-                    cached = ids.stream().mapToInt(Integer::intValue).toArray();
+                    cached = ids.toArray();
                     if (cache.size() >= CACHE_LIMIT) {
                         cache.clear();
                     }
                     cache.put(word, cached);
                 }
-                for (int id : cached) {
-                    out.add(id);
-                }
+                out.addAll(cached);
                 start = i;
             }
         }
     }
 
     /** The score-ordered pairwise merge of one span of escaped text. */
-    private void merge(String text, List<Integer> out) {
+    private void merge(String text, IntList out) {
         List<Symbol> symbols = new ArrayList<>();
         for (int i = 0; i < text.length(); ) {
             Symbol s = new Symbol();
@@ -201,30 +164,16 @@ final class SentencePieceTokenizer implements Tokenizer {
         }
     }
 
+    /** As the base, and without the leading space that encoding added. */
     @Override
     public String decode(int[] tokens) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        boolean first = true;
-        for (int token : tokens) {
-            if (vocab.isControl(token)) {
-                continue;
-            }
-            byte[] piece = bytes(token);
-            if (first && addSpacePrefix && piece.length > 0 && piece[0] == ' ') {
-                bytes.write(piece, 1, piece.length - 1); // the space encode added
-            } else {
-                bytes.writeBytes(piece);
-            }
-            first = false;
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
+        String text = super.decode(tokens);
+        return addSpacePrefix && text.startsWith(" ") ? text.substring(1) : text;
     }
 
     /** The bytes a token stands for: a byte token its byte, a piece its text with ▁ as space. */
-    byte[] bytes(int token) {
-        if (token < 0 || token >= vocab.size()) {
-            throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + vocab.size());
-        }
+    @Override
+    byte[] tokenBytes(int token) {
         return switch (vocab.types[token]) {
             case Vocabulary.BYTE -> new byte[] {(byte) Integer.parseInt(vocab.tokens[token].substring(3, 5), 16)};
             case Vocabulary.CONTROL -> new byte[0];
@@ -233,16 +182,4 @@ final class SentencePieceTokenizer implements Tokenizer {
         };
     }
 
-    @Override
-    public String piece(int token) {
-        if (token < 0 || token >= vocab.size()) {
-            throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + vocab.size());
-        }
-        return vocab.tokens[token];
-    }
-
-    @Override
-    public StreamingDecoder newStreamingDecoder() {
-        return new Utf8Stream(this::bytes);
-    }
 }
