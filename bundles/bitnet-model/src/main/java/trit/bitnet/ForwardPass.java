@@ -50,9 +50,10 @@ public final class ForwardPass {
         this.tracer = tracer;
     }
 
-    private void trace(String name, String op, int position, float[] values, int length) {
+    /** Reports {@code name-layer} (or {@code name} for a negative layer); builds nothing unless tracing. */
+    private void trace(String name, int layer, String op, int position, float[] values, int length) {
         if (tracer != null) {
-            tracer.tensor(name, op, position, values, length);
+            tracer.tensor(layer < 0 ? name : name + "-" + layer, op, position, values, length);
         }
     }
 
@@ -77,66 +78,67 @@ public final class ForwardPass {
 
         int d = c.embedding();
         int ff = c.feedForward();
-        trace("inp_embd", "GET_ROWS", pos, s.x, d);
+        ropeAngles(s, c, pos);
+        trace("inp_embd", -1, "GET_ROWS", pos, s.x, d);
         for (int l = 0; l < c.layers(); l++) {
             BitnetModel.Layer layer = model.layers().get(l);
 
             // Attention.
             rmsNorm(s.h, s.x, layer.attnNorm(), c.rmsEps());
-            trace("attn_norm-" + l, "MUL", pos, s.h, d);
+            trace("attn_norm", l, "MUL", pos, s.h, d);
             kernel.quantize(s.h, 1, c.embedding(), s.embeddingActivations);
             kernel.ternaryMatmul(layer.wq(), s.embeddingActivations, s.q);
             kernel.ternaryMatmul(layer.wk(), s.embeddingActivations, s.k);
             kernel.ternaryMatmul(layer.wv(), s.embeddingActivations, s.v);
-            trace("Qcur-" + l, "MUL_MAT", pos, s.q, d);
-            trace("Vcur-" + l, "MUL_MAT", pos, s.v, c.kvDim());
-            rope(s.q, c.heads(), c, pos);
-            rope(s.k, c.kvHeads(), c, pos);
-            trace("Qcur-" + l, "ROPE", pos, s.q, d);
-            trace("Kcur-" + l, "ROPE", pos, s.k, c.kvDim());
+            trace("Qcur", l, "MUL_MAT", pos, s.q, d);
+            trace("Vcur", l, "MUL_MAT", pos, s.v, c.kvDim());
+            rope(s.q, c.heads(), c, s);
+            rope(s.k, c.kvHeads(), c, s);
+            trace("Qcur", l, "ROPE", pos, s.q, d);
+            trace("Kcur", l, "ROPE", pos, s.k, c.kvDim());
             int kv = c.kvDim();
             for (int i = 0; i < kv; i++) {
                 s.keys[l][pos * kv + i] = Float.floatToFloat16(s.k[i]);
                 s.values[l][pos * kv + i] = Float.floatToFloat16(s.v[i]);
             }
             attention(s, l, pos);
-            trace("kqv_out-" + l, "CONT", pos, s.attention, d);
+            trace("kqv_out", l, "CONT", pos, s.attention, d);
             rmsNorm(s.h, s.attention, layer.attnSubNorm(), c.rmsEps());
-            trace("attn_sub_norm-" + l, "MUL", pos, s.h, d);
+            trace("attn_sub_norm", l, "MUL", pos, s.h, d);
             kernel.quantize(s.h, 1, c.embedding(), s.embeddingActivations);
             kernel.ternaryMatmul(layer.wo(), s.embeddingActivations, s.o);
-            trace("attn_o_out-" + l, "MUL_MAT", pos, s.o, d);
+            trace("attn_o_out", l, "MUL_MAT", pos, s.o, d);
             add(s.x, s.o);
-            trace("ffn_inp-" + l, "ADD", pos, s.x, d);
+            trace("ffn_inp", l, "ADD", pos, s.x, d);
 
             // Feed-forward.
             rmsNorm(s.h, s.x, layer.ffnNorm(), c.rmsEps());
-            trace("ffn_norm-" + l, "MUL", pos, s.h, d);
+            trace("ffn_norm", l, "MUL", pos, s.h, d);
             kernel.quantize(s.h, 1, c.embedding(), s.embeddingActivations);
             kernel.ternaryMatmul(layer.gate(), s.embeddingActivations, s.gate);
             kernel.ternaryMatmul(layer.up(), s.embeddingActivations, s.up);
-            trace("ffn_gate-" + l, "MUL_MAT", pos, s.gate, ff);
-            trace("ffn_up-" + l, "MUL_MAT", pos, s.up, ff);
+            trace("ffn_gate", l, "MUL_MAT", pos, s.gate, ff);
+            trace("ffn_up", l, "MUL_MAT", pos, s.up, ff);
             for (int i = 0; i < ff; i++) {
                 s.gate[i] = activation(c.architecture().activation(), s.gate[i]);
                 s.ffn[i] = s.gate[i] * s.up[i];
             }
-            trace("ffn_silu-" + l, "SILU", pos, s.gate, ff);
-            trace("ffn_sub_out-" + l, "MUL", pos, s.ffn, ff);
+            trace("ffn_silu", l, "SILU", pos, s.gate, ff);
+            trace("ffn_sub_out", l, "MUL", pos, s.ffn, ff);
             rmsNorm(s.ffn, s.ffn, layer.ffnSubNorm(), c.rmsEps());
-            trace("ffn_sub_norm-" + l, "MUL", pos, s.ffn, ff);
+            trace("ffn_sub_norm", l, "MUL", pos, s.ffn, ff);
             kernel.quantize(s.ffn, 1, c.feedForward(), s.ffnActivations);
             kernel.ternaryMatmul(layer.down(), s.ffnActivations, s.o);
-            trace("ffn_down-" + l, "MUL_MAT", pos, s.o, d);
+            trace("ffn_down", l, "MUL_MAT", pos, s.o, d);
             add(s.x, s.o);
-            trace("l_out-" + l, "ADD", pos, s.x, d);
+            trace("l_out", l, "ADD", pos, s.x, d);
         }
 
         rmsNorm(s.h, s.x, model.outputNorm(), c.rmsEps());
-        trace("result_norm", "MUL", pos, s.h, d);
+        trace("result_norm", -1, "MUL", pos, s.h, d);
         roundToHalf(s.h); // a single token's F16 × F32 product rounds the activations to F16 first
         kernel.floatMatmul(model.output(), s.h, 1, s.logits);
-        trace("result_output", "MUL_MAT", pos, s.logits, c.vocabulary());
+        trace("result_output", -1, "MUL_MAT", pos, s.logits, c.vocabulary());
         s.position++;
         return s.logits;
     }
@@ -161,24 +163,30 @@ public final class ForwardPass {
     }
 
     /**
-     * NEOX RoPE on each head: pairs {@code (i, i + n_rot/2)}, angle {@code θ_i = pos · base^(-2i/n_rot)}
-     * as ggml computes it, a float running product from {@code (float) pos}.
+     * The rotation of position {@code pos}: angle {@code θ_i = pos · base^(-2i/n_rot)} computed as
+     * ggml does, a float running product from {@code (float) pos}; the same for every head and layer.
      */
-    private static void rope(float[] v, int heads, ModelConfig c, int pos) {
+    private static void ropeAngles(Session s, ModelConfig c, int pos) {
+        float thetaScale = (float) Math.pow(c.ropeBase(), -2.0f / c.ropeDims());
+        float theta = pos;
+        for (int i = 0; i < c.ropeDims() / 2; i++) {
+            s.ropeCos[i] = (float) Math.cos(theta);
+            s.ropeSin[i] = (float) Math.sin(theta);
+            theta *= thetaScale;
+        }
+    }
+
+    /** NEOX RoPE on each head: pairs {@code (i, i + n_rot/2)} rotated by the session's angles. */
+    private static void rope(float[] v, int heads, ModelConfig c, Session s) {
         int headDim = c.headDim();
         int half = c.ropeDims() / 2;
-        float thetaScale = (float) Math.pow(c.ropeBase(), -2.0f / c.ropeDims());
         for (int h = 0; h < heads; h++) {
             int base = h * headDim;
-            float theta = pos;
             for (int i = 0; i < half; i++) {
-                float cos = (float) Math.cos(theta);
-                float sin = (float) Math.sin(theta);
                 float x0 = v[base + i];
                 float x1 = v[base + i + half];
-                v[base + i] = (float) ((double) x0 * cos - (double) x1 * sin);
-                v[base + i + half] = (float) ((double) x0 * sin + (double) x1 * cos);
-                theta *= thetaScale;
+                v[base + i] = (float) ((double) x0 * s.ropeCos[i] - (double) x1 * s.ropeSin[i]);
+                v[base + i + half] = (float) ((double) x0 * s.ropeSin[i] + (double) x1 * s.ropeCos[i]);
             }
         }
     }

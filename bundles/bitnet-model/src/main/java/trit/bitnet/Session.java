@@ -28,6 +28,8 @@ public final class Session {
     final float[] logits;
     final float[] query16;
     final double[] weighted;
+    final float[] ropeCos;
+    final float[] ropeSin;
     final QuantizedActivations embeddingActivations;
     final QuantizedActivations ffnActivations;
 
@@ -57,6 +59,8 @@ public final class Session {
         logits = new float[config.vocabulary()];
         query16 = new float[config.headDim()];
         weighted = new double[config.headDim()];
+        ropeCos = new float[config.ropeDims() / 2];
+        ropeSin = new float[config.ropeDims() / 2];
         embeddingActivations = new QuantizedActivations(d, 1);
         ffnActivations = new QuantizedActivations(config.feedForward(), 1);
     }
