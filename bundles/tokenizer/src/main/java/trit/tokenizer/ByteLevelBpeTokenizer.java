@@ -38,6 +38,8 @@ final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     }
 
     private final Pattern pretokenizer;
+    /** LLaMA-3's pattern runs as {@link Llama3Splitter}, which splits exactly as the regex does. */
+    private final boolean llama3;
     /** (left id, right id) → merge rank in the high half, merged id in the low half. */
     private final Map<Long, Long> merges;
     private final boolean ignoreMerges;
@@ -49,6 +51,7 @@ final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     ByteLevelBpeTokenizer(Vocabulary vocab, String[] merges, String pattern, boolean ignoreMerges) {
         super(vocab);
         this.pretokenizer = Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
+        this.llama3 = pattern.equals(LLAMA3_PATTERN);
         this.ignoreMerges = ignoreMerges;
         this.merges = new HashMap<>(merges.length * 2);
         for (int rank = 0; rank < merges.length; rank++) {
@@ -80,6 +83,10 @@ final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
 
     @Override
     void encodeText(String text, boolean afterSpecial, IntList out) {
+        if (llama3) {
+            Llama3Splitter.split(text, (start, end) -> out.addAll(word(text.substring(start, end))));
+            return;
+        }
         Matcher words = pretokenizer.matcher(text);
         while (words.find()) {
             out.addAll(word(words.group()));
