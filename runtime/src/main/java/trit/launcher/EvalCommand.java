@@ -112,10 +112,15 @@ final class EvalCommand {
             ForwardPass pass = new ForwardPass(model, () -> kernel);
             List<float[][]> promptTop = new ArrayList<>();
             float[] logits = null;
+            long promptStart = System.nanoTime();
+            long firstToken = 0;
             for (int token : prompt) {
                 logits = pass.step(session, token);
+                firstToken = firstToken == 0 ? System.nanoTime() - promptStart : firstToken;
                 promptTop.add(top(logits, options.topLogits()));
             }
+            long promptNanos = System.nanoTime() - promptStart;
+            long generationStart = System.nanoTime();
             List<Integer> generated = new ArrayList<>();
             List<float[][]> stepTop = new ArrayList<>();
             for (int step = 0; step < options.nPredict(); step++) {
@@ -127,6 +132,10 @@ final class EvalCommand {
                 logits = pass.step(session, next);
                 stepTop.add(top(logits, options.topLogits()));
             }
+            long generationNanos = System.nanoTime() - generationStart;
+            System.err.printf("prompt: %d tokens in %.2f s (the first, which prepares the weights for the kernel: %.2f s);"
+                    + " generation: %d tokens in %.2f s, %.1f tokens/s%n", prompt.length, promptNanos / 1e9, firstToken / 1e9,
+                    stepTop.size(), generationNanos / 1e9, stepTop.size() / (generationNanos / 1e9));
             String text = tokenizer == null ? null : tokenizer.decode(generated.stream().mapToInt(Integer::intValue).toArray());
             print(prompt, promptTop, generated, stepTop, text);
             System.err.println("done; " + memory());

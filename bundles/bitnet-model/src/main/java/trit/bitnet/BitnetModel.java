@@ -7,6 +7,10 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import trit.api.kernel.TernaryKernel;
 
 import trit.api.kernel.WeightFormat;
 import trit.api.kernel.Weights;
@@ -33,6 +37,8 @@ public final class BitnetModel implements AutoCloseable {
     private final float[] outputNorm;
     private final List<Layer> layers;
     private final Arena arena;
+    /** The layers with their ternary weights in each kernel's own layout, made on first use. */
+    private final Map<TernaryKernel, List<Layer>> prepared = new ConcurrentHashMap<>();
 
     private BitnetModel(ModelConfig config, Weights tokenEmbedding, Weights output, float[] outputNorm, List<Layer> layers,
                         Arena arena) {
@@ -100,6 +106,31 @@ public final class BitnetModel implements AutoCloseable {
 
     List<Layer> layers() {
         return layers;
+    }
+
+    /**
+     * The layers as {@code kernel} computes them fastest: its {@link TernaryKernel#prepare}
+     * layout, made once per kernel (a kernel swapped in while the model runs gets its own). The
+     * GGML originals stay mapped for the next kernel.
+     */
+    List<Layer> layersFor(TernaryKernel kernel) {
+        return prepared.computeIfAbsent(kernel, k -> layers.stream().map(l -> new Layer(l.attnNorm(),
+                prepare(k, l.wq()), prepare(k, l.wk()), prepare(k, l.wv()), prepare(k, l.wo()),
+                l.attnSubNorm(), l.ffnNorm(), prepare(k, l.gate()), prepare(k, l.up()),
+                prepare(k, l.down()), l.ffnSubNorm())).toList());
+    }
+
+    /**
+     * {@code w} in the kernel's layout. When that is a copy, the original's file pages are given
+     * back to the OS (they come back from the file if another kernel needs them), so the weights
+     * are resident once, not twice.
+     */
+    private Weights prepare(TernaryKernel kernel, Weights w) {
+        Weights p = kernel.prepare(w, arena);
+        if (p != w && w.data().isMapped()) {
+            w.data().unload();
+        }
+        return p;
     }
 
     /** Releases the weights packed at load. */

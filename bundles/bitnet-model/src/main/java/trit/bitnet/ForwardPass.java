@@ -80,8 +80,9 @@ public final class ForwardPass {
         int ff = c.feedForward();
         ropeAngles(s, c, pos);
         trace("inp_embd", -1, "GET_ROWS", pos, s.x, d);
+        java.util.List<BitnetModel.Layer> layers = model.layersFor(kernel);
         for (int l = 0; l < c.layers(); l++) {
-            BitnetModel.Layer layer = model.layers().get(l);
+            BitnetModel.Layer layer = layers.get(l);
 
             // Attention.
             rmsNorm(s.h, s.x, layer.attnNorm(), c.rmsEps());
