@@ -2,6 +2,10 @@ package trit.bitnet;
 
 import java.util.function.Supplier;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import trit.api.kernel.TernaryKernel;
 
 /**
@@ -192,10 +196,13 @@ public final class ForwardPass {
         }
     }
 
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
     /**
      * Causal attention of the token at {@code pos} over positions {@code 0..pos}: scores
-     * {@code F16(q)·K_j} (float products summed in double), scaled by {@code 1/sqrtf(head_dim)};
-     * softmax with the exp sum in double; output {@code Σ_j F16(p_j)·V_j} likewise.
+     * {@code F16(q)·K_j} scaled by {@code 1/sqrtf(head_dim)}; softmax with the exp sum in double;
+     * output {@code Σ_j F16(p_j)·V_j}. Dot products and sums in float SIMD lanes (ggml's own
+     * engines differ in this order too; the reference tests bound the effect).
      */
     private void attention(Session s, int layer, int pos) {
         ModelConfig c = model.config();
@@ -205,6 +212,8 @@ public final class ForwardPass {
         float scale = 1.0f / (float) Math.sqrt((float) headDim);
         short[] keys = s.keys[layer];
         short[] values = s.values[layer];
+        float[] row = s.halfRow;
+        float[] out = s.headOut;
         for (int h = 0; h < c.heads(); h++) {
             int kvHead = (h / group) * headDim;
             for (int d = 0; d < headDim; d++) {
@@ -212,12 +221,8 @@ public final class ForwardPass {
             }
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j <= pos; j++) {
-                double dot = 0;
-                int at = j * kv + kvHead;
-                for (int d = 0; d < headDim; d++) {
-                    dot += s.query16[d] * Float.float16ToFloat(keys[at + d]);
-                }
-                s.scores[j] = (float) dot * scale;
+                toFloats(keys, j * kv + kvHead, row, headDim);
+                s.scores[j] = dot(s.query16, row, headDim) * scale;
                 max = Math.max(max, s.scores[j]);
             }
             double sum = 0;
@@ -226,18 +231,36 @@ public final class ForwardPass {
                 sum += s.scores[j];
             }
             float inverse = (float) (1.0 / sum);
-            java.util.Arrays.fill(s.weighted, 0, headDim, 0.0);
+            java.util.Arrays.fill(out, 0, headDim, 0f);
             for (int j = 0; j <= pos; j++) {
                 float p = Float.float16ToFloat(Float.floatToFloat16(s.scores[j] * inverse));
-                int at = j * kv + kvHead;
+                toFloats(values, j * kv + kvHead, row, headDim);
                 for (int d = 0; d < headDim; d++) {
-                    s.weighted[d] += p * Float.float16ToFloat(values[at + d]);
+                    out[d] += p * row[d]; // a plain loop: C2 vectorizes it
                 }
             }
-            for (int d = 0; d < headDim; d++) {
-                s.attention[h * headDim + d] = (float) s.weighted[d];
-            }
+            System.arraycopy(out, 0, s.attention, h * headDim, headDim);
         }
+    }
+
+    /** F16 values to floats: a plain loop, which C2 compiles to the conversion instruction. */
+    private static void toFloats(short[] halves, int from, float[] out, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = Float.float16ToFloat(halves[from + i]);
+        }
+    }
+
+    private static float dot(float[] a, float[] b, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - F.length(); i += F.length()) {
+            acc = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
     }
 
     private static float activation(Architecture.Activation act, float g) {

@@ -27,7 +27,8 @@ public final class Session {
     final float[] scores;
     final float[] logits;
     final float[] query16;
-    final double[] weighted;
+    final float[] halfRow;
+    final float[] headOut;
     final float[] ropeCos;
     final float[] ropeSin;
     final QuantizedActivations embeddingActivations;
@@ -58,7 +59,8 @@ public final class Session {
         scores = new float[contextLength];
         logits = new float[config.vocabulary()];
         query16 = new float[config.headDim()];
-        weighted = new double[config.headDim()];
+        halfRow = new float[config.headDim()];
+        headOut = new float[config.headDim()];
         ropeCos = new float[config.ropeDims() / 2];
         ropeSin = new float[config.ropeDims() / 2];
         embeddingActivations = new QuantizedActivations(d, 1);
