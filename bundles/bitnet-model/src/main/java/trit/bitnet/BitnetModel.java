@@ -37,8 +37,12 @@ public final class BitnetModel implements AutoCloseable {
     private final float[] outputNorm;
     private final List<Layer> layers;
     private final Arena arena;
-    /** The layers with their ternary weights in each kernel's own layout, made on first use. */
-    private final Map<TernaryKernel, List<Layer>> prepared = new ConcurrentHashMap<>();
+    /**
+     * The layers with their ternary weights in each kernel implementation's own layout, made on
+     * first use. Keyed by the kernel's name, not the instance: a layout depends only on the
+     * implementation, so a reconfigured kernel (a new instance) reuses it and this stays bounded.
+     */
+    private final Map<String, List<Layer>> prepared = new ConcurrentHashMap<>();
 
     private BitnetModel(ModelConfig config, Weights tokenEmbedding, Weights output, float[] outputNorm, List<Layer> layers,
                         Arena arena) {
@@ -114,10 +118,10 @@ public final class BitnetModel implements AutoCloseable {
      * GGML originals stay mapped for the next kernel.
      */
     List<Layer> layersFor(TernaryKernel kernel) {
-        return prepared.computeIfAbsent(kernel, k -> layers.stream().map(l -> new Layer(l.attnNorm(),
-                prepare(k, l.wq()), prepare(k, l.wk()), prepare(k, l.wv()), prepare(k, l.wo()),
-                l.attnSubNorm(), l.ffnNorm(), prepare(k, l.gate()), prepare(k, l.up()),
-                prepare(k, l.down()), l.ffnSubNorm())).toList());
+        return prepared.computeIfAbsent(kernel.name(), name -> layers.stream().map(l -> new Layer(l.attnNorm(),
+                prepare(kernel, l.wq()), prepare(kernel, l.wk()), prepare(kernel, l.wv()), prepare(kernel, l.wo()),
+                l.attnSubNorm(), l.ffnNorm(), prepare(kernel, l.gate()), prepare(kernel, l.up()),
+                prepare(kernel, l.down()), l.ffnSubNorm())).toList());
     }
 
     /**

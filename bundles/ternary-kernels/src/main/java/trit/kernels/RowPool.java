@@ -57,7 +57,8 @@ final class RowPool implements AutoCloseable {
      * @param work weight reads of the whole call, to decide whether threads are worth waking
      */
     synchronized void run(RowTask task, int rows, int grain, long work) {
-        if (threads == 1 || work < PARALLEL_THRESHOLD || rows < 2 * grain) {
+        // After close() (the kernel was unregistered while a model still held it) calls keep working, on the caller alone.
+        if (closed || threads == 1 || work < PARALLEL_THRESHOLD || rows < 2 * grain) {
             task.rows(0, 0, rows);
             return;
         }
@@ -131,8 +132,9 @@ final class RowPool implements AutoCloseable {
         }
     }
 
+    /** Stops the workers; waits for a call in progress (same monitor as {@link #run}) so none is left waiting. */
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         for (Thread worker : workers) {
             LockSupport.unpark(worker);

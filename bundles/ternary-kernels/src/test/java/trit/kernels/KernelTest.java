@@ -379,6 +379,40 @@ class KernelTest {
         }
     }
 
+    @Test
+    void closingAKernelWhileAnotherThreadMultipliesLosesNoCall() throws Exception {
+        Random random = new Random(12);
+        int k = 2048;
+        int m = 2048;
+        Weights weights = Weights.of("closing", WeightFormat.I2_S, k, m,
+                Packing.i2s(ARENA, Packing.randomTernary(random, k, m), k, m, 0.5f));
+        float[] x = new float[k];
+        for (int i = 0; i < k; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        QuantizedActivations q = new QuantizedActivations(k, 1);
+        scalar.quantize(x, 1, k, q);
+        float[] expected = new float[m];
+        scalar.ternaryMatmul(weights, q, expected);
+        VectorKernel closing = new VectorKernel(2);
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> products = caller.submit(() -> {
+                float[] y = new float[m];
+                for (int repeat = 0; repeat < 200; repeat++) {
+                    closing.ternaryMatmul(weights, q, y);
+                    assertBitsEqual(expected, y, "product " + repeat);
+                }
+                return null;
+            });
+            Thread.sleep(5);
+            closing.close(); // as DS does when the kernel's service goes away mid-generation
+            products.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
     // ---- bad input ----------------------------------------------------------------------------
 
     @Test
