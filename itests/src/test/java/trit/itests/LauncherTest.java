@@ -56,6 +56,32 @@ public class LauncherTest {
     }
 
     @Test
+    public void aRestartReusesTheInstalledBundlesButTakesConfigurationOnlyFromTheFolder() throws Exception {
+        Path config = Files.createTempDirectory("trit-restart-etc");
+        Path data = Files.createTempDirectory("trit-restart-data");
+        Files.writeString(config.resolve("trit.rest.cfg"), "base.path = /moved\n");
+        int port = freePort();
+        assertEquals(200, serveOnce(port, config, data, "/moved/v1/models"));
+        assertTrue("the bundle set is recorded for the next start", Files.isRegularFile(data.resolve("cache.fingerprint")));
+
+        Files.delete(config.resolve("trit.rest.cfg")); // while the server is down
+        assertEquals("the removed file's base path is gone", 200, serveOnce(port, config, data, "/v1/models"));
+    }
+
+    /** Starts the server, GETs {@code path} once it is ready, stops it; returns the status. */
+    private static int serveOnce(int port, Path config, Path data, String path) throws Exception {
+        Process process = launch("serve", "--port", Integer.toString(port), "--config", config.toString(), "--data", data.toString());
+        BlockingQueue<String> output = drain(process);
+        try {
+            awaitLine(output, "Trit is ready at ", 90);
+            return new Http(port).get(path).status();
+        } finally {
+            process.toHandle().destroy();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     public void refusesAPortInUseBeforeStartingAnything() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Process process = launch("--port", Integer.toString(taken.getLocalPort()));
