@@ -41,6 +41,9 @@ public class TokenizerServiceTest {
     @Test
     public void loadsTheLlamaSentencePieceVocabularyFromGguf() throws Exception {
         Path vocab = SHARED.resolve("vocab/llama-spm/ggml-vocab-llama-spm.gguf");
+        if (!(Files.isRegularFile(vocab))) {
+            System.out.println("SKIPPED: " + vocab + " is missing");
+        }
         assumeTrue("skipped: " + vocab + " is missing", Files.isRegularFile(vocab));
         Tokenizer tokenizer = tokenizers.open(vocab);
         assertArrayEquals(new int[] {1, 450, 7483, 310, 3444, 338}, tokenizer.encode("The capital of France is", true, false));
@@ -49,6 +52,9 @@ public class TokenizerServiceTest {
     @Test
     public void loadsTheLlama3TokenizerJsonWithJacksonInTheFramework() throws Exception {
         Path vocab = SHARED.resolve("vocab/llama3/tokenizer.json");
+        if (!(Files.isRegularFile(vocab))) {
+            System.out.println("SKIPPED: " + vocab + " is missing");
+        }
         assumeTrue("skipped: " + vocab + " is missing", Files.isRegularFile(vocab));
         Tokenizer tokenizer = tokenizers.open(vocab);
         assertEquals(128256, tokenizer.vocabularySize());

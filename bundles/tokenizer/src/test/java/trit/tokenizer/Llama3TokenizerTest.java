@@ -25,6 +25,9 @@ class Llama3TokenizerTest {
 
     @BeforeAll
     static void load() throws IOException {
+        if (!(Files.isRegularFile(VOCAB))) {
+            System.out.println("SKIPPED: " + VOCAB.toAbsolutePath() + " is missing");
+        }
         assumeTrue(Files.isRegularFile(VOCAB), "skipped: " + VOCAB.toAbsolutePath() + " is missing");
         long start = System.nanoTime();
         tokenizer = Tokenizers.open(VOCAB);
