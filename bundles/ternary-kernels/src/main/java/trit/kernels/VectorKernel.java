@@ -276,12 +276,15 @@ public class VectorKernel extends PooledKernel {
         int m = w.m();
         int pairs = k / 2;
         MemorySegment out = arena.allocate((long) (m + 31) / 32 * pairs * 16, 64);
+        // Whole rows in, whole 32-row groups out: bulk copies, not a segment access per weight.
+        byte[] packed = new byte[k / 4];
         byte[] codes = new byte[k];
+        byte[] group = new byte[pairs * 16];
         for (int r = 0; r < m; r++) {
-            long row = (long) r * (k / 4);
+            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * (k / 4), packed, 0, k / 4);
             for (int b = 0; b < k / 128; b++) {
                 for (int i = 0; i < 32; i++) {
-                    int v = w.data().get(ValueLayout.JAVA_BYTE, row + 32L * b + i);
+                    int v = packed[32 * b + i];
                     codes[128 * b + i] = (byte) ((v >>> 6) & 3);
                     codes[128 * b + 32 + i] = (byte) ((v >>> 4) & 3);
                     codes[128 * b + 64 + i] = (byte) ((v >>> 2) & 3);
@@ -294,14 +297,14 @@ public class VectorKernel extends PooledKernel {
                             + " holds I2_S code 3, which is no ternary weight (the file is damaged)");
                 }
             }
-            long group = (long) (r / 32) * pairs * 16;
             int lane = r % 16;
             int shift = (r % 32) < 16 ? 0 : 4;
             for (int p = 0; p < pairs; p++) {
-                long at = group + 16L * p + lane;
-                int index = 3 * codes[2 * p] + codes[2 * p + 1];
-                out.set(ValueLayout.JAVA_BYTE, at,
-                        (byte) (out.get(ValueLayout.JAVA_BYTE, at) | (index << shift)));
+                group[16 * p + lane] |= (byte) ((3 * codes[2 * p] + codes[2 * p + 1]) << shift);
+            }
+            if (r % 32 == 31 || r == m - 1) {
+                MemorySegment.copy(group, 0, out, ValueLayout.JAVA_BYTE, (long) (r / 32) * pairs * 16, group.length);
+                java.util.Arrays.fill(group, (byte) 0);
             }
         }
         return new Weights(w.name(), WeightFormat.I2_S, k, m, out, w.scale(), PAIR_LAYOUT);
