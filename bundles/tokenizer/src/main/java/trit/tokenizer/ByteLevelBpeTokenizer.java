@@ -1,7 +1,6 @@
 package trit.tokenizer;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -41,7 +40,7 @@ final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     /** LLaMA-3's pattern runs as {@link Llama3Splitter}, which splits exactly as the regex does. */
     private final boolean llama3;
     /** (left id, right id) → merge rank in the high half, merged id in the low half. */
-    private final Map<Long, Long> merges;
+    private final MergeTable merges;
     private final boolean ignoreMerges;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
@@ -53,7 +52,7 @@ final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
         this.pretokenizer = Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
         this.llama3 = pattern.equals(LLAMA3_PATTERN);
         this.ignoreMerges = ignoreMerges;
-        this.merges = new HashMap<>(merges.length * 2);
+        this.merges = new MergeTable(merges.length);
         for (int rank = 0; rank < merges.length; rank++) {
             String merge = merges[rank];
             int space = merge.indexOf(' ', 1);
@@ -68,17 +67,13 @@ final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             if (l < 0 || r < 0 || merged < 0) {
                 throw new IllegalArgumentException("merges[" + rank + "]: '" + merge + "' names a piece that is not in the vocabulary");
             }
-            this.merges.putIfAbsent(key(l, r), ((long) rank << 32) | merged);
+            this.merges.putIfAbsent(l, r, ((long) rank << 32) | merged);
         }
         for (int b = 0; b < 256; b++) {
             if (vocab.id(String.valueOf(BYTE_TO_CHAR[b])) < 0) {
                 throw new IllegalArgumentException("tokens: the byte-level vocabulary has no token for byte " + b);
             }
         }
-    }
-
-    private static long key(int left, int right) {
-        return ((long) left << 32) | (right & 0xFFFFFFFFL);
     }
 
     @Override
@@ -124,8 +119,8 @@ final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
             long best = Long.MAX_VALUE;
             int at = -1;
             for (int i = 0; i + 1 < n; i++) {
-                Long merge = merges.get(key(pieces[i], pieces[i + 1]));
-                if (merge != null && merge < best) {
+                long merge = merges.get(pieces[i], pieces[i + 1]);
+                if (merge < best) { // NONE is Long.MAX_VALUE: never below best
                     best = merge;
                     at = i;
                 }

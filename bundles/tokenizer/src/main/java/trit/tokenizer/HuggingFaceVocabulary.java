@@ -3,9 +3,12 @@ package trit.tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -25,35 +28,86 @@ final class HuggingFaceVocabulary {
 
     static Tokenizer load(Path tokenizerJson) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        JsonNode root = json.readTree(tokenizerJson.toFile());
         String where = tokenizerJson.getFileName() + ": ";
-        JsonNode model = root.path("model");
-        if (!"BPE".equals(model.path("type").asText())) {
-            throw new GgufFormatException(where + "model.type '" + model.path("type").asText() + "' is not supported (BPE)");
+        // Streamed: a tree of the 9 MB LLaMA-3 file alone takes longer than the whole load should.
+        Map<String, Integer> vocabulary = new java.util.HashMap<>(1 << 18);
+        List<String> mergeList = new ArrayList<>(1 << 19);
+        JsonNode addedTokens = json.createArrayNode();
+        JsonNode preTokenizer = json.createObjectNode();
+        JsonNode postProcessor = json.createObjectNode();
+        String modelType = null;
+        boolean ignoreMerges = false;
+        try (JsonParser in = json.getFactory().createParser(tokenizerJson.toFile())) {
+            expect(in.nextToken() == JsonToken.START_OBJECT, where + "not a JSON object");
+            while (in.nextToken() == JsonToken.FIELD_NAME) {
+                String field = in.currentName();
+                in.nextToken();
+                switch (field) {
+                    case "added_tokens" -> addedTokens = json.readTree(in);
+                    case "pre_tokenizer" -> preTokenizer = json.readTree(in);
+                    case "post_processor" -> postProcessor = json.readTree(in);
+                    case "model" -> {
+                        expect(in.currentToken() == JsonToken.START_OBJECT, where + "model is not an object");
+                        while (in.nextToken() == JsonToken.FIELD_NAME) {
+                            String key = in.currentName();
+                            in.nextToken();
+                            switch (key) {
+                                case "type" -> modelType = in.getValueAsString();
+                                case "ignore_merges" -> ignoreMerges = in.getValueAsBoolean();
+                                case "vocab" -> {
+                                    expect(in.currentToken() == JsonToken.START_OBJECT, where + "model.vocab is not an object");
+                                    while (in.nextToken() == JsonToken.FIELD_NAME) {
+                                        String token = in.currentName();
+                                        expect(in.nextToken() == JsonToken.VALUE_NUMBER_INT,
+                                                where + "model.vocab['" + token + "'] is not a token id");
+                                        vocabulary.put(token, in.getIntValue());
+                                    }
+                                }
+                                case "merges" -> {
+                                    expect(in.currentToken() == JsonToken.START_ARRAY, where + "model.merges is not an array");
+                                    for (JsonToken t = in.nextToken(); t != JsonToken.END_ARRAY; t = in.nextToken()) {
+                                        if (t == JsonToken.START_ARRAY) { // newer files: ["left", "right"]
+                                            in.nextToken();
+                                            String left = in.getText();
+                                            in.nextToken();
+                                            mergeList.add(left + " " + in.getText());
+                                            expect(in.nextToken() == JsonToken.END_ARRAY, where + "model.merges holds a pair of more than two");
+                                        } else {
+                                            mergeList.add(in.getText());
+                                        }
+                                    }
+                                }
+                                default -> in.skipChildren();
+                            }
+                        }
+                    }
+                    default -> in.skipChildren();
+                }
+            }
         }
-        JsonNode vocabNode = model.path("vocab");
-        if (!vocabNode.isObject() || vocabNode.isEmpty()) {
+        if (!"BPE".equals(modelType)) {
+            throw new GgufFormatException(where + "model.type '" + modelType + "' is not supported (BPE)");
+        }
+        if (vocabulary.isEmpty()) {
             throw new GgufFormatException(where + "model.vocab is missing or empty");
         }
         int size = 0;
-        for (Iterator<JsonNode> ids = vocabNode.elements(); ids.hasNext(); ) {
-            size = Math.max(size, ids.next().asInt() + 1);
+        for (int id : vocabulary.values()) {
+            if (id < 0) {
+                throw new GgufFormatException(where + "model.vocab holds a negative token id " + id);
+            }
+            size = Math.max(size, id + 1);
         }
-        for (JsonNode added : root.path("added_tokens")) {
+        for (JsonNode added : addedTokens) {
             size = Math.max(size, added.path("id").asInt() + 1);
         }
         String[] tokens = new String[size];
         int[] types = new int[size];
-        for (Iterator<Map.Entry<String, JsonNode>> it = vocabNode.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            int id = e.getValue().asInt(-1);
-            if (id < 0) {
-                throw new GgufFormatException(where + "model.vocab['" + e.getKey() + "'] is not a token id");
-            }
-            tokens[id] = e.getKey();
-            types[id] = Vocabulary.NORMAL;
+        for (Map.Entry<String, Integer> e : vocabulary.entrySet()) {
+            tokens[e.getValue()] = e.getKey();
+            types[e.getValue()] = Vocabulary.NORMAL;
         }
-        for (JsonNode added : root.path("added_tokens")) {
+        for (JsonNode added : addedTokens) {
             int id = added.path("id").asInt();
             tokens[id] = added.path("content").asText();
             types[id] = added.path("special").asBoolean() ? Vocabulary.CONTROL : Vocabulary.USER_DEFINED;
@@ -64,14 +118,9 @@ final class HuggingFaceVocabulary {
                 types[i] = Vocabulary.UNUSED;
             }
         }
-        JsonNode mergeNode = model.path("merges");
-        String[] merges = new String[mergeNode.size()];
-        for (int i = 0; i < merges.length; i++) {
-            JsonNode m = mergeNode.get(i);
-            merges[i] = m.isArray() ? m.get(0).asText() + " " + m.get(1).asText() : m.asText();
-        }
+        String[] merges = mergeList.toArray(String[]::new);
         String pattern = Tokenizers.GPT2_PATTERN;
-        for (JsonNode pre : root.path("pre_tokenizer").path("pretokenizers")) {
+        for (JsonNode pre : preTokenizer.path("pretokenizers")) {
             if ("Split".equals(pre.path("type").asText()) && pre.path("pattern").has("Regex")) {
                 pattern = pre.path("pattern").path("Regex").asText();
             }
@@ -86,14 +135,19 @@ final class HuggingFaceVocabulary {
         int pad = tokenId(lookup, config.path("pad_token"));
         // BOS is added where the post-processor's template adds it (LLaMA-3's ByteLevel one does not).
         boolean addBos = config.has("add_bos_token") ? config.path("add_bos_token").asBoolean()
-                : root.path("post_processor").toString().contains("\"SpecialToken\"")
-                && bos >= 0 && root.path("post_processor").toString().contains(tokens[bos]);
+                : postProcessor.toString().contains("\"SpecialToken\"")
+                && bos >= 0 && postProcessor.toString().contains(tokens[bos]);
         SpecialTokens special = new SpecialTokens(bos, eos, eot, pad, addBos, config.path("add_eos_token").asBoolean(false));
         try {
-            return new ByteLevelBpeTokenizer(new Vocabulary(tokens, types, special), merges, pattern,
-                    model.path("ignore_merges").asBoolean(false));
+            return new ByteLevelBpeTokenizer(new Vocabulary(tokens, types, special), merges, pattern, ignoreMerges);
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(where + "model." + e.getMessage());
+        }
+    }
+
+    private static void expect(boolean condition, String message) throws GgufFormatException {
+        if (!condition) {
+            throw new GgufFormatException(message);
         }
     }
 
