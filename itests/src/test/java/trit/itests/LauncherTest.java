@@ -110,12 +110,8 @@ public class LauncherTest {
 
     @Test
     public void evalReproducesBitnetCppsLogitsAsJson() throws Exception {
-        Path tiny = Path.of(System.getProperty("trit.shared.dir", "../../shared")).resolve("reference/tiny");
-        if (!(Files.isRegularFile(tiny.resolve("tiny-i2s.gguf")) && Files.isRegularFile(tiny.resolve("reference.json")))) {
-            System.out.println("SKIPPED: bitnet.cpp's reference files are missing under " + tiny.toAbsolutePath());
-        }
-        org.junit.Assume.assumeTrue("skipped: bitnet.cpp's reference files are missing under " + tiny.toAbsolutePath(),
-                Files.isRegularFile(tiny.resolve("tiny-i2s.gguf")) && Files.isRegularFile(tiny.resolve("reference.json")));
+        Path tiny = Shared.require("reference/tiny/tiny-i2s.gguf").getParent();
+        Shared.require("reference/tiny/reference.json");
         Process process = launch("eval", "--model", tiny.resolve("tiny-i2s.gguf").toString(),
                 "--tokens", "1,450,7483,310,3444,338", "--n-predict", "3", "--top-logits", "5", "--json");
         List<String> lines = finish(process);
@@ -143,11 +139,7 @@ public class LauncherTest {
 
     @Test
     public void tokenizeMatchesLlamaTokenizeOnTheSharedVocabulary() throws Exception {
-        Path vocab = Path.of(System.getProperty("trit.shared.dir", "../../shared")).resolve("vocab/llama-spm/ggml-vocab-llama-spm.gguf");
-        if (!(Files.isRegularFile(vocab))) {
-            System.out.println("SKIPPED: " + vocab.toAbsolutePath() + " is missing");
-        }
-        org.junit.Assume.assumeTrue("skipped: " + vocab.toAbsolutePath() + " is missing", Files.isRegularFile(vocab));
+        Path vocab = Shared.require("vocab/llama-spm/ggml-vocab-llama-spm.gguf");
         Process process = launch("tokenize", "--vocab", vocab.toString(), "--text", "The capital of France is", "--json");
         List<String> lines = finish(process);
         assertEquals(lines.toString(), 0, process.exitValue());
@@ -157,11 +149,7 @@ public class LauncherTest {
 
     @Test
     public void perplexityPrintsTheRunningValueAfterEachChunkAndTheFinalEstimate() throws Exception {
-        Path tiny = Path.of(System.getProperty("trit.shared.dir", "../../shared")).resolve("reference/tiny/tiny-i2s.gguf");
-        if (!(Files.isRegularFile(tiny))) {
-            System.out.println("SKIPPED: " + tiny.toAbsolutePath() + " is missing");
-        }
-        org.junit.Assume.assumeTrue("skipped: " + tiny.toAbsolutePath() + " is missing", Files.isRegularFile(tiny));
+        Path tiny = Shared.require("reference/tiny/tiny-i2s.gguf");
         Path text = Files.createTempFile("ppl", ".txt");
         Files.writeString(text, "The capital of France is Paris. The capital of Italy is Rome. ".repeat(12));
         Process process = launch("perplexity", "--model", tiny.toString(), "--file", text.toString(), "--ctx", "32",

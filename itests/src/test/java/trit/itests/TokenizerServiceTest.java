@@ -2,9 +2,7 @@ package trit.itests;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assume.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import javax.inject.Inject;
@@ -26,7 +24,6 @@ import trit.api.tokenizer.TokenizerFactory;
 @ExamReactorStrategy(PerClass.class)
 public class TokenizerServiceTest {
 
-    private static final Path SHARED = Path.of(System.getProperty("trit.shared.dir", "../../shared")).toAbsolutePath();
 
     @Inject
     @Filter(timeout = 15000)
@@ -35,27 +32,19 @@ public class TokenizerServiceTest {
     @Configuration
     public Option[] configuration() {
         return TritFramework.options(
-                org.ops4j.pax.exam.CoreOptions.systemProperty("trit.shared.dir").value(SHARED.toString()));
+                org.ops4j.pax.exam.CoreOptions.systemProperty("trit.shared.dir").value(Shared.dir().toString()));
     }
 
     @Test
     public void loadsTheLlamaSentencePieceVocabularyFromGguf() throws Exception {
-        Path vocab = SHARED.resolve("vocab/llama-spm/ggml-vocab-llama-spm.gguf");
-        if (!(Files.isRegularFile(vocab))) {
-            System.out.println("SKIPPED: " + vocab + " is missing");
-        }
-        assumeTrue("skipped: " + vocab + " is missing", Files.isRegularFile(vocab));
+        Path vocab = Shared.require("vocab/llama-spm/ggml-vocab-llama-spm.gguf");
         Tokenizer tokenizer = tokenizers.open(vocab);
         assertArrayEquals(new int[] {1, 450, 7483, 310, 3444, 338}, tokenizer.encode("The capital of France is", true, false));
     }
 
     @Test
     public void loadsTheLlama3TokenizerJsonWithJacksonInTheFramework() throws Exception {
-        Path vocab = SHARED.resolve("vocab/llama3/tokenizer.json");
-        if (!(Files.isRegularFile(vocab))) {
-            System.out.println("SKIPPED: " + vocab + " is missing");
-        }
-        assumeTrue("skipped: " + vocab + " is missing", Files.isRegularFile(vocab));
+        Path vocab = Shared.require("vocab/llama3/tokenizer.json");
         Tokenizer tokenizer = tokenizers.open(vocab);
         assertEquals(128256, tokenizer.vocabularySize());
         assertArrayEquals(new int[] {9906, 1917}, tokenizer.encode("Hello world", false, false));

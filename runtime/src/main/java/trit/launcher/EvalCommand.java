@@ -34,7 +34,7 @@ final class EvalCommand {
             """;
 
     record Options(Path model, int[] tokens, String prompt, int nPredict, int topLogits, boolean json, int threads,
-                   String kernel, boolean verbose) {
+                   String kernel) {
 
         static Options parse(String[] args) {
             ToolArgs tool = new ToolArgs("eval", args);
@@ -46,7 +46,6 @@ final class EvalCommand {
             boolean json = false;
             int threads = 0;
             String kernel = "vector";
-            boolean verbose = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 switch (a) {
@@ -58,7 +57,6 @@ final class EvalCommand {
                     case "--threads" -> threads = tool.number(++i, 0, 1024);
                     case "--kernel" -> kernel = tool.kernelName(++i);
                     case "--json" -> json = true;
-                    case "--verbose" -> verbose = true;
                     default -> throw tool.usage("unknown option '" + a + "'");
                 }
             }
@@ -68,7 +66,7 @@ final class EvalCommand {
             if ((tokens == null) == (prompt == null)) {
                 throw tool.usage("give exactly one of --tokens and --prompt");
             }
-            return new Options(model, tokens, prompt, nPredict, top, json, threads, kernel, verbose);
+            return new Options(model, tokens, prompt, nPredict, top, json, threads, kernel);
         }
 
         private static int[] tokenList(ToolArgs tool, String text) {

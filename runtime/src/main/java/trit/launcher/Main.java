@@ -33,25 +33,16 @@ public final class Main {
     public static void main(String[] args) {
         String command = args.length == 0 || args[0].startsWith("-") ? "serve" : args[0];
         String[] rest = args.length == 0 || args[0].startsWith("-") ? args : Arrays.copyOfRange(args, 1, args.length);
+        // --verbose (a stack trace with an error) belongs to the launcher, not to any one tool.
+        boolean verbose = !command.equals("serve") && Arrays.asList(rest).contains("--verbose");
+        String[] toolArgs = Arrays.stream(rest).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
         int status;
-        boolean verbose = false;
         try {
             status = switch (command) {
                 case "serve" -> new ServeCommand(ServeOptions.parse(rest, System.getenv())).run();
-                case "perplexity" -> {
-                    verbose = Arrays.asList(rest).contains("--verbose");
-                    yield new PerplexityCommand(PerplexityCommand.Options.parse(rest), System.out).run();
-                }
-                case "tokenize" -> {
-                    verbose = Arrays.asList(rest).contains("--verbose");
-                    yield new TokenizeCommand(TokenizeCommand.Options.parse(
-                            Arrays.stream(rest).filter(a -> !a.equals("--verbose")).toArray(String[]::new)),
-                            System.in, System.out).run();
-                }
-                case "eval" -> {
-                    verbose = Arrays.asList(rest).contains("--verbose");
-                    yield new EvalCommand(EvalCommand.Options.parse(rest), System.out).run();
-                }
+                case "perplexity" -> new PerplexityCommand(PerplexityCommand.Options.parse(toolArgs), System.out).run();
+                case "tokenize" -> new TokenizeCommand(TokenizeCommand.Options.parse(toolArgs), System.in, System.out).run();
+                case "eval" -> new EvalCommand(EvalCommand.Options.parse(toolArgs), System.out).run();
                 case "help", "--help", "-h" -> {
                     System.out.print(USAGE);
                     yield 0;

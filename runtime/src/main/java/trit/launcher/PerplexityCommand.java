@@ -41,7 +41,6 @@ final class PerplexityCommand {
                     case "--chunks" -> chunks = tool.number(++i, 1, Integer.MAX_VALUE);
                     case "--threads" -> threads = tool.number(++i, 0, 1024);
                     case "--kernel" -> kernel = tool.kernelName(++i);
-                    case "--verbose" -> { }
                     default -> throw tool.usage("unknown option '" + a + "'");
                 }
             }

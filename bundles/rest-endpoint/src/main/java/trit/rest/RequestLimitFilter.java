@@ -18,8 +18,10 @@ import org.osgi.service.jakartars.whiteboard.propertytypes.JakartarsName;
 /**
  * Refuses request bodies above {@code max.request.bytes} with 413 before any resource runs: by
  * the declared {@code Content-Length} without reading anything, and for bodies of unknown length
- * (chunked) by reading at most one byte more than the limit. Jetty itself refuses a body longer
- * than its declared length, so declared bodies need no counting.
+ * (chunked) by reading at most one byte more than the limit. Every body within the limit is read
+ * here, before anything can answer: an error answered over an unread body (405, 404, 400) makes
+ * Jetty drop the connection, and a body still arriving then turns that into a reset that can
+ * swallow the answer.
  */
 @Component(service = ContainerRequestFilter.class)
 @JakartarsExtension
@@ -41,7 +43,7 @@ public class RequestLimitFilter implements ContainerRequestFilter {
         int declared = request.getLength();
         if (declared > limit) {
             request.abortWith(tooLarge(declared + " bytes", limit));
-        } else if (declared < 0 && request.hasEntity()) {
+        } else if (request.hasEntity()) {
             byte[] body = request.getEntityStream().readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
             if (body.length > limit) {
                 request.abortWith(tooLarge("more than " + limit + " bytes", limit));
