@@ -3,6 +3,10 @@ package trit.tokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
+
+import trit.api.chat.ChatMessage;
+import trit.api.tokenizer.ChatTemplate;
 
 import trit.api.tokenizer.SpecialTokens;
 import trit.api.tokenizer.StreamingDecoder;
@@ -72,6 +76,27 @@ abstract class VocabularyTokenizer implements Tokenizer {
             }
         }
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public ChatTemplate chatTemplate() {
+        // Replaced by the chat-template work (issue 7); nothing calls it before that lands.
+        throw new UnsupportedOperationException("chat templates are not implemented yet");
+    }
+
+    @Override
+    public int[] encodeChat(List<ChatMessage> messages) {
+        String prompt = chatTemplate().render(messages, true);
+        SpecialTokens special = vocab.special;
+        int[] tokens = encode(prompt, false, true);
+        boolean addBos = special.addBos() && special.bos() >= 0 && (tokens.length == 0 || tokens[0] != special.bos());
+        if (!addBos) {
+            return tokens;
+        }
+        int[] withBos = new int[tokens.length + 1];
+        withBos[0] = special.bos();
+        System.arraycopy(tokens, 0, withBos, 1, tokens.length);
+        return withBos;
     }
 
     @Override

@@ -36,6 +36,11 @@ public interface InferenceProvider {
     /** Whether it can take a request now. Cheap to call: no I/O. */
     Availability availability();
 
+    /** How busy it is now. Cheap to call: no I/O. The default knows nothing. */
+    default ProviderLoad load() {
+        return ProviderLoad.IDLE;
+    }
+
     /**
      * Starts generating an answer and returns at once; the answer arrives through {@code listener}
      * (see {@link ChatStreamListener} for the calling protocol).

@@ -33,4 +33,16 @@ public interface Tokenizer {
 
     /** A new decoder for one streamed generation. */
     StreamingDecoder newStreamingDecoder();
+
+    /** The chat template of the model (its own, or the built-in for its vocabulary). */
+    ChatTemplate chatTemplate();
+
+    /**
+     * The prompt tokens of a conversation: rendered with {@link #chatTemplate()} (with the
+     * generation prompt), encoded with control tokens recognised, BOS added as the vocabulary says
+     * unless the template already wrote it.
+     *
+     * @throws IllegalArgumentException when the template cannot render the conversation
+     */
+    int[] encodeChat(java.util.List<trit.api.chat.ChatMessage> messages);
 }
