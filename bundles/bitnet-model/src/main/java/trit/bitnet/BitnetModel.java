@@ -112,6 +112,11 @@ public final class BitnetModel implements AutoCloseable {
         return layers;
     }
 
+    /** Makes {@code kernel}'s layout of the weights now, so the first token does not wait for it. */
+    public void prepare(TernaryKernel kernel) {
+        layersFor(kernel);
+    }
+
     /**
      * The layers as {@code kernel} computes them fastest: its {@link TernaryKernel#prepare}
      * layout, made once per kernel (a kernel swapped in while the model runs gets its own). The

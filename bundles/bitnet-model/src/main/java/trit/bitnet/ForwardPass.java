@@ -1,5 +1,6 @@
 package trit.bitnet;
 
+import java.lang.foreign.MemorySegment;
 import java.util.function.Supplier;
 
 import jdk.incubator.vector.FloatVector;
@@ -102,9 +103,10 @@ public final class ForwardPass {
             trace("Qcur", l, "ROPE", pos, s.q, d);
             trace("Kcur", l, "ROPE", pos, s.k, c.kvDim());
             int kv = c.kvDim();
+            long at = (long) pos * kv;
             for (int i = 0; i < kv; i++) {
-                s.keys[l][pos * kv + i] = Float.floatToFloat16(s.k[i]);
-                s.values[l][pos * kv + i] = Float.floatToFloat16(s.v[i]);
+                s.keys[l].setAtIndex(Session.HALF, at + i, Float.floatToFloat16(s.k[i]));
+                s.values[l].setAtIndex(Session.HALF, at + i, Float.floatToFloat16(s.v[i]));
             }
             attention(s, l, pos);
             trace("kqv_out", l, "CONT", pos, s.attention, d);
@@ -210,8 +212,8 @@ public final class ForwardPass {
         int kv = c.kvDim();
         int group = c.heads() / c.kvHeads();
         float scale = 1.0f / (float) Math.sqrt((float) headDim);
-        short[] keys = s.keys[layer];
-        short[] values = s.values[layer];
+        MemorySegment keys = s.keys[layer];
+        MemorySegment values = s.values[layer];
         float[] row = s.halfRow;
         float[] out = s.headOut;
         for (int h = 0; h < c.heads(); h++) {
@@ -221,7 +223,7 @@ public final class ForwardPass {
             }
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j <= pos; j++) {
-                toFloats(keys, j * kv + kvHead, row, headDim);
+                toFloats(keys, (long) j * kv + kvHead, row, headDim);
                 s.scores[j] = dot(s.query16, row, headDim) * scale;
                 max = Math.max(max, s.scores[j]);
             }
@@ -234,7 +236,7 @@ public final class ForwardPass {
             java.util.Arrays.fill(out, 0, headDim, 0f);
             for (int j = 0; j <= pos; j++) {
                 float p = Float.float16ToFloat(Float.floatToFloat16(s.scores[j] * inverse));
-                toFloats(values, j * kv + kvHead, row, headDim);
+                toFloats(values, (long) j * kv + kvHead, row, headDim);
                 for (int d = 0; d < headDim; d++) {
                     out[d] += p * row[d]; // a plain loop: C2 vectorizes it
                 }
@@ -244,9 +246,9 @@ public final class ForwardPass {
     }
 
     /** F16 values to floats: a plain loop, which C2 compiles to the conversion instruction. */
-    private static void toFloats(short[] halves, int from, float[] out, int n) {
+    private static void toFloats(MemorySegment halves, long from, float[] out, int n) {
         for (int i = 0; i < n; i++) {
-            out[i] = Float.float16ToFloat(halves[from + i]);
+            out[i] = Float.float16ToFloat(halves.getAtIndex(Session.HALF, from + i));
         }
     }
 

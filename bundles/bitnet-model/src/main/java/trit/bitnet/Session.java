@@ -1,17 +1,24 @@
 package trit.bitnet;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 import trit.api.kernel.QuantizedActivations;
 
 /**
- * One sequence being evaluated: its F16 KV cache and the scratch space of the forward pass,
- * allocated once so the token loop allocates nothing. Not thread-safe: one generation owns it.
+ * One sequence being evaluated: its F16 KV cache (off-heap, so a server's sessions do not weigh
+ * on the garbage collector) and the scratch space of the forward pass, allocated once so the
+ * token loop allocates nothing. Not thread-safe: one generation at a time owns it; it may move
+ * between threads with a happens-before edge (a queue hand-off). {@link #close()} frees the cache.
  */
-public final class Session {
+public final class Session implements AutoCloseable {
 
     final int contextLength;
+    private final Arena arena;
     /** Per layer, position-major: {@code [pos][kvHead][headDim]} as F16 bits. */
-    final short[][] keys;
-    final short[][] values;
+    final MemorySegment[] keys;
+    final MemorySegment[] values;
     int position;
 
     final float[] x;
@@ -44,8 +51,20 @@ public final class Session {
         this.contextLength = contextLength;
         int d = config.embedding();
         int kv = config.kvDim();
-        keys = new short[config.layers()][Math.multiplyExact(contextLength, kv)];
-        values = new short[config.layers()][Math.multiplyExact(contextLength, kv)];
+        arena = Arena.ofShared();
+        long layerBytes = Math.multiplyExact(Math.multiplyExact((long) contextLength, kv), Short.BYTES);
+        keys = new MemorySegment[config.layers()];
+        values = new MemorySegment[config.layers()];
+        try {
+            for (int l = 0; l < config.layers(); l++) {
+                keys[l] = arena.allocate(layerBytes, 64);
+                values[l] = arena.allocate(layerBytes, 64);
+            }
+        } catch (OutOfMemoryError e) {
+            arena.close();
+            throw new IllegalStateException("cannot allocate a KV cache of " + kvCacheBytes(config, contextLength)
+                    + " bytes for " + contextLength + " positions", e);
+        }
         x = new float[d];
         h = new float[d];
         q = new float[d];
@@ -70,5 +89,36 @@ public final class Session {
     /** The next position to be evaluated (tokens evaluated so far). */
     public int position() {
         return position;
+    }
+
+    /** The positions this session holds. */
+    public int contextLength() {
+        return contextLength;
+    }
+
+    /** Forgets every position, so the session can evaluate a new sequence. */
+    public void reset() {
+        position = 0;
+    }
+
+    /** Off-heap bytes of the KV cache of a session with {@code contextLength} positions. */
+    public static long kvCacheBytes(ModelConfig config, int contextLength) {
+        return 2L * config.layers() * contextLength * config.kvDim() * Short.BYTES;
+    }
+
+    /** Heap bytes of the scratch space (activations, scores, logits) of one session, approximately. */
+    public static long scratchBytes(ModelConfig config, int contextLength) {
+        long floats = 6L * config.embedding() + 2L * config.kvDim() + 3L * config.feedForward() + contextLength
+                + config.vocabulary() + 3L * config.headDim() + config.ropeDims();
+        long quantized = config.embedding() + config.feedForward() + 64;
+        return floats * Float.BYTES + quantized;
+    }
+
+    static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT;
+
+    /** Frees the KV cache; the session is unusable afterwards. */
+    @Override
+    public void close() {
+        arena.close();
     }
 }

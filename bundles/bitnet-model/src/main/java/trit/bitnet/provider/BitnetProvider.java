@@ -1,0 +1,297 @@
+package trit.bitnet.provider;
+
+import java.io.IOException;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import trit.api.chat.ChatMessage;
+import trit.api.chat.ChatRequest;
+import trit.api.kernel.TernaryKernel;
+import trit.api.provider.Availability;
+import trit.api.provider.ChatStreamListener;
+import trit.api.provider.Generation;
+import trit.api.provider.InferenceProvider;
+import trit.api.provider.Locality;
+import trit.api.provider.ModelInfo;
+import trit.api.provider.ProviderException;
+import trit.api.provider.ProviderException.Kind;
+import trit.api.provider.ProviderLoad;
+import trit.api.tokenizer.TokenizerFactory;
+import trit.bitnet.sampling.SamplerSettings;
+
+/**
+ * A local BitNet model as an {@link InferenceProvider}, one per {@code trit.provider.bitnet}
+ * configuration. It registers its service itself (the provider name and model id are known
+ * only once the file is read) and at once, reporting {@code LOADING} until the model is ready.
+ *
+ * <p>The kernel is a dynamic, greedy reference: the best kernel matching {@code kernel.target}
+ * computes each token, and when it goes away the next best takes over between two tokens. A
+ * new configuration loads a new model beside the old one; requests switch when it is ready,
+ * and the old one is freed once its generations finished.
+ */
+@Component(configurationPid = BitnetProviderConfiguration.FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
+        service = {})
+@Designate(ocd = BitnetProviderConfiguration.class, factory = true)
+public class BitnetProvider implements InferenceProvider {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BitnetProvider.class);
+
+    /** Service property: the model id served. */
+    public static final String MODEL_ID = "trit.model.id";
+    /** Service property: the model file. */
+    public static final String MODEL_FILE = "trit.model.file";
+    /** Service property: the model file's SHA-256, once known. */
+    public static final String MODEL_SHA256 = "trit.model.sha256";
+
+    @Reference(name = "kernel", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile TernaryKernel kernel;
+
+    private final TokenizerFactory tokenizers;
+    private final BundleContext context;
+    private volatile BitnetProviderConfiguration config;
+    private volatile LoadedModel current;
+    private volatile Availability availability = Availability.loading("starting");
+    private volatile String name;
+    private volatile String sha256 = "";
+    private ServiceRegistration<InferenceProvider> registration;
+    /** Incremented by every configuration; a load that finishes after a newer one started is discarded. */
+    private int generation;
+    private boolean deactivated;
+
+    @Activate
+    public BitnetProvider(@Reference TokenizerFactory tokenizers, BundleContext context,
+                          BitnetProviderConfiguration config) {
+        this.tokenizers = tokenizers;
+        this.context = context;
+        this.config = config;
+        this.name = providerName(config);
+        this.availability = Availability.loading("loading " + config.model_file());
+        this.sha256 = config.model_sha256();
+        registration = context.registerService(InferenceProvider.class, this, properties(null));
+        startLoading(config);
+    }
+
+    @Modified
+    void modified(BitnetProviderConfiguration next) {
+        BitnetProviderConfiguration previous = this.config;
+        this.config = next;
+        if (reloadNeeded(previous, next)) {
+            LOG.info("The configuration of {} changed: reloading", name);
+            if (!next.model_file().equals(previous.model_file())) {
+                sha256 = next.model_sha256();
+            }
+            startLoading(next);
+        } else {
+            updateRegistration();
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        LoadedModel model;
+        synchronized (this) {
+            deactivated = true;
+            generation++;
+            model = current;
+            current = null;
+        }
+        try {
+            registration.unregister();
+        } catch (IllegalStateException e) {
+            // already gone with the bundle
+        }
+        if (model != null) {
+            model.retire();
+        }
+    }
+
+    /** Sampling defaults, limits and the kernel filter apply as they are; the rest needs a new model. */
+    private static boolean reloadNeeded(BitnetProviderConfiguration a, BitnetProviderConfiguration b) {
+        return !a.model_file().equals(b.model_file()) || !a.model_id().equals(b.model_id())
+                || a.context_size() != b.context_size() || a.max_concurrent() != b.max_concurrent()
+                || a.queue_length() != b.queue_length() || a.memory_limit_mb() != b.memory_limit_mb();
+    }
+
+    private void startLoading(BitnetProviderConfiguration config) {
+        int ticket;
+        synchronized (this) {
+            ticket = ++generation;
+        }
+        Thread.ofPlatform().daemon().name("trit-load-" + providerName(config)).start(() -> loadModel(config, ticket));
+    }
+
+    private void loadModel(BitnetProviderConfiguration config, int ticket) {
+        LoadedModel loaded;
+        try {
+            loaded = LoadedModel.load(config, () -> kernel, tokenizers);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Cannot load model {}: {}", config.model_file(), e.getMessage());
+            synchronized (this) {
+                if (ticket == generation && current == null) {
+                    availability = Availability.unavailable("cannot load " + config.model_file() + ": " + e.getMessage());
+                }
+            }
+            return;
+        }
+        LoadedModel old;
+        synchronized (this) {
+            if (ticket != generation || deactivated) {
+                loaded.retire(); // a newer configuration or a shutdown overtook this load
+                return;
+            }
+            old = current;
+            current = loaded;
+            name = "bitnet/" + loaded.id;
+            availability = Availability.AVAILABLE;
+        }
+        updateRegistration();
+        if (old != null) {
+            old.retire();
+        }
+        if (sha256.isEmpty()) {
+            Thread.ofPlatform().daemon().name("trit-sha256-" + loaded.id).start(() -> digest(loaded));
+        }
+    }
+
+    private void digest(LoadedModel loaded) {
+        try {
+            String digest = FileDigests.sha256(loaded.file);
+            sha256 = digest;
+            LOG.info("{}: sha256 {}", loaded.file.getFileName(), digest);
+            updateRegistration();
+        } catch (IOException e) {
+            LOG.warn("Cannot compute the sha256 of {}: {}", loaded.file, e.getMessage());
+        }
+    }
+
+    private synchronized void updateRegistration() {
+        if (!deactivated) {
+            try {
+                registration.setProperties(properties(current));
+            } catch (IllegalStateException e) {
+                // unregistered meanwhile
+            }
+        }
+    }
+
+    private Dictionary<String, Object> properties(LoadedModel model) {
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put(PROVIDER_NAME, name);
+        p.put(LOCALITY, Locality.LOCAL.name());
+        p.put(MODEL_FILE, config.model_file());
+        if (model != null) {
+            p.put(MODEL_ID, model.id);
+        }
+        if (!sha256.isEmpty()) {
+            p.put(MODEL_SHA256, sha256);
+        }
+        return p;
+    }
+
+    /** Until the file is read, the provider is named after the configured id or the file. */
+    private static String providerName(BitnetProviderConfiguration config) {
+        if (!config.model_id().isBlank()) {
+            return "bitnet/" + config.model_id().strip();
+        }
+        String file = java.nio.file.Path.of(config.model_file()).getFileName().toString();
+        return "bitnet/" + (file.endsWith(".gguf") ? file.substring(0, file.length() - 5) : file);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Locality locality() {
+        return Locality.LOCAL;
+    }
+
+    @Override
+    public List<ModelInfo> models() {
+        LoadedModel model = current;
+        return model == null ? List.of() : List.of(new ModelInfo(model.id, "trit", model.createdSeconds, model.contextLength));
+    }
+
+    @Override
+    public Availability availability() {
+        return availability;
+    }
+
+    @Override
+    public ProviderLoad load() {
+        LoadedModel model = current;
+        return model == null ? ProviderLoad.IDLE : model.load();
+    }
+
+    @Override
+    public Generation stream(ChatRequest request, ChatStreamListener listener) {
+        LoadedModel model = current;
+        if (model == null) {
+            throw new ProviderException(Kind.UNAVAILABLE, name, "the local model is not ready: " + availability.reason());
+        }
+        BitnetProviderConfiguration settings = config;
+        int[] prompt = prompt(model, request);
+        int room = model.contextLength - prompt.length;
+        if (request.maxTokens() != null ? request.maxTokens() > room : room < 1) {
+            throw new ProviderException(Kind.CONTEXT_LENGTH_EXCEEDED, name, "the prompt's " + prompt.length
+                    + " tokens plus max_tokens " + (request.maxTokens() != null ? request.maxTokens() : 1)
+                    + " exceed the context of " + model.contextLength + " tokens of " + model.id);
+        }
+        int maxTokens = request.maxTokens() != null ? request.maxTokens() : Math.min(settings.max_tokens(), room);
+        SamplerSettings sampling;
+        try {
+            sampling = defaults(settings).with(request.sampling());
+        } catch (IllegalArgumentException e) {
+            throw new ProviderException(Kind.INVALID_REQUEST, name, e.getMessage());
+        }
+        LocalGeneration generation = new LocalGeneration(name, model, prompt, sampling, request.stop(), maxTokens,
+                listener, () -> { });
+        try {
+            model.submit(generation);
+        } catch (RejectedExecutionException e) {
+            throw new ProviderException(Kind.OVERLOADED, name, model.id + " is busy: " + model.maxConcurrent
+                    + " generation(s) running and " + model.queueLength + " waiting; try again shortly",
+                    java.time.Duration.ofSeconds(1), null);
+        }
+        return generation;
+    }
+
+    /** The prompt tokens: the chat template's rendering, or for a raw completion the text as it is. */
+    private int[] prompt(LoadedModel model, ChatRequest request) {
+        try {
+            if (Boolean.TRUE.equals(request.extensions().get("raw_prompt"))) {
+                StringBuilder text = new StringBuilder();
+                for (ChatMessage m : request.messages()) {
+                    text.append(m.content() == null ? "" : m.content());
+                }
+                return model.tokenizer.encode(text.toString(), true, false);
+            }
+            return model.tokenizer.encodeChat(request.messages());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            throw new ProviderException(Kind.INVALID_REQUEST, name, "cannot build the prompt for " + model.id + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private static SamplerSettings defaults(BitnetProviderConfiguration c) {
+        return new SamplerSettings(c.temperature(), c.top_k(), c.top_p(), c.min_p(), c.repetition_penalty(),
+                c.frequency_penalty(), c.presence_penalty(), c.penalty_window(), 0);
+    }
+}

@@ -1,0 +1,219 @@
+package trit.bitnet.provider;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import trit.api.kernel.TernaryKernel;
+import trit.api.provider.ProviderLoad;
+import trit.api.tokenizer.Tokenizer;
+import trit.api.tokenizer.TokenizerFactory;
+import trit.bitnet.BitnetModel;
+import trit.bitnet.ForwardPass;
+import trit.bitnet.ModelConfig;
+import trit.bitnet.Session;
+import trit.gguf.GgufFile;
+
+/**
+ * One configuration's model, ready to generate: the mapped file, the weights, the tokenizer,
+ * one {@link Session} per generation slot (all allocated here, so a configuration that cannot
+ * fit fails now and not later), and the worker threads with their bounded queue.
+ *
+ * <p>Retiring it (a reload, or the component going away) refuses new work, lets queued and
+ * running generations finish, then frees everything.
+ */
+final class LoadedModel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LoadedModel.class);
+
+    final String id;
+    final Path file;
+    final int contextLength;
+    final int maxConcurrent;
+    final int queueLength;
+    final long sessionBytes;
+    final long createdSeconds;
+    private final GgufFile gguf;
+    final BitnetModel model;
+    final Tokenizer tokenizer;
+    final ForwardPass forward;
+    private final BlockingQueue<Session> sessions;
+    private final ThreadPoolExecutor workers;
+
+    private LoadedModel(String id, Path file, int contextLength, int maxConcurrent, int queueLength, long sessionBytes,
+                        GgufFile gguf, BitnetModel model, Tokenizer tokenizer, ForwardPass forward, List<Session> sessions) {
+        this.id = id;
+        this.file = file;
+        this.contextLength = contextLength;
+        this.maxConcurrent = maxConcurrent;
+        this.queueLength = queueLength;
+        this.sessionBytes = sessionBytes;
+        this.createdSeconds = System.currentTimeMillis() / 1000;
+        this.gguf = gguf;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.forward = forward;
+        this.sessions = new ArrayBlockingQueue<>(sessions.size(), false, sessions);
+        AtomicInteger n = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(maxConcurrent, maxConcurrent, 0, TimeUnit.SECONDS,
+                queueLength == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queueLength), r -> {
+                    Thread t = new Thread(r, "trit-generate-" + id + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /**
+     * Loads the configured model and allocates its sessions.
+     *
+     * @throws IOException              when the file cannot be read or is not a usable model (the message says why)
+     * @throws IllegalArgumentException when the configuration does not fit the model or the memory limit
+     */
+    static LoadedModel load(BitnetProviderConfiguration config, Supplier<TernaryKernel> kernels,
+                            TokenizerFactory tokenizers) throws IOException {
+        Path file = Path.of(config.model_file()).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("model file " + file + " does not exist");
+        }
+        GgufFile gguf = GgufFile.open(file);
+        BitnetModel model = null;
+        List<Session> sessions = new ArrayList<>();
+        try {
+            model = BitnetModel.load(gguf);
+            ModelConfig mc = model.config();
+            Tokenizer tokenizer = tokenizers.open(file);
+            if (tokenizer.vocabularySize() != mc.vocabulary()) {
+                throw new IOException(file.getFileName() + ": the tokenizer has " + tokenizer.vocabularySize()
+                        + " tokens, the model's embedding " + mc.vocabulary());
+            }
+            int context = contextLength(config, mc);
+            long perSession = Session.kvCacheBytes(mc, context) + Session.scratchBytes(mc, context);
+            checkMemory(config, perSession, context);
+            String id = modelId(config, gguf, file);
+            TernaryKernel kernel = kernels.get();
+            model.prepare(kernel); // repack for the kernel now, not during the first request
+            for (int i = 0; i < config.max_concurrent(); i++) {
+                sessions.add(new Session(mc, context));
+            }
+            LOG.info("Loaded {} from {}: {} layers, n_embd {}, vocabulary {}, context {} x {} session(s), KV cache {} MiB each, "
+                            + "kernel {}", id, file, mc.layers(), mc.embedding(), mc.vocabulary(), context,
+                    config.max_concurrent(), Session.kvCacheBytes(mc, context) >> 20, kernel.name());
+            return new LoadedModel(id, file, context, config.max_concurrent(), config.queue_length(), perSession, gguf,
+                    model, tokenizer, new ForwardPass(model, kernels), sessions);
+        } catch (IOException | RuntimeException e) {
+            sessions.forEach(Session::close);
+            if (model != null) {
+                model.close();
+            }
+            gguf.close();
+            throw e;
+        }
+    }
+
+    private static int contextLength(BitnetProviderConfiguration config, ModelConfig mc) {
+        int trained = mc.contextLength();
+        if (config.context_size() < 0) {
+            throw new IllegalArgumentException("context.size must be >= 0, was " + config.context_size());
+        }
+        if (config.context_size() > trained) {
+            throw new IllegalArgumentException("context.size " + config.context_size()
+                    + " exceeds the context the model was trained with (" + trained + ")");
+        }
+        return config.context_size() > 0 ? config.context_size() : Math.min(trained, 4096);
+    }
+
+    private static void checkMemory(BitnetProviderConfiguration config, long perSession, int context) {
+        if (config.max_concurrent() < 1) {
+            throw new IllegalArgumentException("max.concurrent must be >= 1, was " + config.max_concurrent());
+        }
+        if (config.queue_length() < 0) {
+            throw new IllegalArgumentException("queue.length must be >= 0, was " + config.queue_length());
+        }
+        long limit = config.memory_limit_mb() > 0 ? config.memory_limit_mb() << 20 : physicalMemory() / 2;
+        long needed = perSession * config.max_concurrent();
+        if (needed > limit) {
+            throw new IllegalArgumentException(config.max_concurrent() + " session(s) of " + context
+                    + " positions need " + (needed >> 20) + " MiB (KV cache and scratch), more than the limit of "
+                    + (limit >> 20) + " MiB (memory.limit.mb" + (config.memory_limit_mb() > 0 ? "" : ", default half of RAM")
+                    + "); lower max.concurrent or context.size");
+        }
+    }
+
+    private static long physicalMemory() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    private static String modelId(BitnetProviderConfiguration config, GgufFile gguf, Path file) throws IOException {
+        if (!config.model_id().isBlank()) {
+            return config.model_id().strip();
+        }
+        String name = gguf.optionalString("general.name").orElse("").strip();
+        if (!name.isEmpty()) {
+            return name;
+        }
+        String fileName = file.getFileName().toString();
+        return fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
+    }
+
+    /** Runs {@code task} on a free slot or queues it; refuses it when both are full (or the model retired). */
+    void submit(Runnable task) throws java.util.concurrent.RejectedExecutionException {
+        workers.execute(task);
+    }
+
+    /** Takes a task back out of the queue, if it has not started. */
+    boolean unqueue(Runnable task) {
+        return workers.remove(task);
+    }
+
+    /** A session for the calling worker: there is one per worker thread, so one is always free. */
+    Session takeSession() {
+        Session s = sessions.poll();
+        if (s == null) {
+            throw new IllegalStateException("no free session: more workers than sessions");
+        }
+        return s;
+    }
+
+    void returnSession(Session s) {
+        sessions.add(s);
+    }
+
+    ProviderLoad load() {
+        return new ProviderLoad(workers.getActiveCount(), workers.getQueue().size(), maxConcurrent, queueLength);
+    }
+
+    /** Refuses new work; frees everything once the queued and running generations finished. */
+    void retire() {
+        workers.shutdown();
+        Thread.ofPlatform().daemon().name("trit-retire-" + id).start(() -> {
+            try {
+                while (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                    LOG.info("Waiting for {} generation(s) of the old {} to finish", workers.getActiveCount(), id);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return; // the framework is stopping; the process frees the rest
+            }
+            sessions.forEach(Session::close);
+            model.close();
+            gguf.close();
+            LOG.debug("Unloaded {} ({})", id, file);
+        });
+    }
+}

@@ -1,0 +1,150 @@
+package trit.bitnet.provider;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import trit.bitnet.SyntheticModel;
+
+/**
+ * Keeps one {@code trit.provider.bitnet} configuration per GGUF file in the models folder: a
+ * file that appears (once its size stopped changing, so a copy in progress is not loaded) gets
+ * one, with its SHA-256; a file that disappears loses it. While the folder holds no model, the
+ * demo model is served instead. Configurations written by operators are left alone.
+ */
+@Component(configurationPid = ModelDirectoryConfiguration.PID, service = {})
+@Designate(ocd = ModelDirectoryConfiguration.class)
+public class ModelDirectory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelDirectory.class);
+
+    /** Configuration property marking the configurations this watcher owns. */
+    static final String MANAGED = "trit.models.managed";
+    static final String DEMO = "trit.models.demo";
+    static final long DEMO_SEED = 20261123L;
+
+    private final ConfigurationAdmin configurationAdmin;
+    private final ModelDirectoryConfiguration config;
+    private final ScheduledExecutorService poller;
+    /** Sizes seen at the previous poll: a file is taken when its size is the same twice. */
+    private final Map<Path, Long> sizes = new HashMap<>();
+
+    @Activate
+    public ModelDirectory(@Reference ConfigurationAdmin configurationAdmin, ModelDirectoryConfiguration config) {
+        this.configurationAdmin = configurationAdmin;
+        this.config = config;
+        this.poller = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
+                .name("trit-models-watcher").unstarted(r));
+        if (config.enabled()) {
+            LOG.info("Watching {} for GGUF models", Path.of(config.directory()).toAbsolutePath().normalize());
+            poller.scheduleWithFixedDelay(this::pollSafely, 0, Math.max(1, config.poll_seconds()), TimeUnit.SECONDS);
+        } else {
+            poller.execute(this::pollSafely); // only to remove what an earlier, enabled watcher created
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        poller.shutdownNow();
+    }
+
+    private void pollSafely() {
+        try {
+            poll();
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            LOG.warn("Watching {} failed: {}", config.directory(), e.toString());
+        }
+    }
+
+    void poll() throws IOException, InvalidSyntaxException {
+        Map<Path, Configuration> managed = managedConfigurations();
+        Map<Path, Long> present = config.enabled() ? ggufFiles(Path.of(config.directory())) : Map.of();
+        for (Map.Entry<Path, Long> file : present.entrySet()) {
+            Long before = sizes.put(file.getKey(), file.getValue());
+            if (!managed.containsKey(file.getKey()) && file.getValue().equals(before)) {
+                create(file.getKey(), false);
+            }
+        }
+        sizes.keySet().retainAll(present.keySet());
+        Path demo = Path.of(config.demo_file()).toAbsolutePath().normalize();
+        boolean wantDemo = config.enabled() && config.demo() && present.isEmpty();
+        for (Map.Entry<Path, Configuration> entry : managed.entrySet()) {
+            boolean isDemo = Boolean.TRUE.equals(entry.getValue().getProperties().get(DEMO));
+            boolean keep = isDemo ? wantDemo && entry.getKey().equals(demo) : present.containsKey(entry.getKey());
+            if (!keep) {
+                LOG.info("{} is gone: removing its provider", entry.getKey());
+                entry.getValue().delete();
+            }
+        }
+        if (wantDemo && !managed.containsKey(demo)) {
+            if (!Files.isRegularFile(demo)) {
+                LOG.info("No model in {}: writing the demo model (random weights, its answers are noise) to {}",
+                        config.directory(), demo);
+                SyntheticModel.DEMO.write(demo, DEMO_SEED);
+            }
+            create(demo, true);
+        }
+    }
+
+    private void create(Path file, boolean demo) throws IOException {
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("model.file", file.toString());
+        p.put(MANAGED, Boolean.TRUE);
+        p.put(DEMO, demo);
+        String sha256 = FileDigests.sha256(file);
+        p.put("model.sha256", sha256);
+        Configuration c = configurationAdmin.createFactoryConfiguration(BitnetProviderConfiguration.FACTORY_PID, "?");
+        c.update(p);
+        LOG.info("Serving {} (sha256 {})", file, sha256);
+    }
+
+    private Map<Path, Configuration> managedConfigurations() throws IOException, InvalidSyntaxException {
+        Configuration[] all = configurationAdmin.listConfigurations("(&(service.factoryPid="
+                + BitnetProviderConfiguration.FACTORY_PID + ")(" + MANAGED + "=true))");
+        Map<Path, Configuration> byFile = new TreeMap<>();
+        if (all != null) {
+            for (Configuration c : all) {
+                Object file = c.getProperties().get("model.file");
+                if (file != null) {
+                    byFile.put(Path.of(file.toString()).toAbsolutePath().normalize(), c);
+                }
+            }
+        }
+        return byFile;
+    }
+
+    private static Map<Path, Long> ggufFiles(Path directory) throws IOException {
+        Map<Path, Long> files = new TreeMap<>();
+        if (!Files.isDirectory(directory)) {
+            return files;
+        }
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "*.gguf")) {
+            for (Path file : stream) {
+                if (Files.isRegularFile(file)) {
+                    files.put(file.toAbsolutePath().normalize(), Files.size(file));
+                }
+            }
+        }
+        return files;
+    }
+}
