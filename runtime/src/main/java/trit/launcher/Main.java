@@ -10,7 +10,7 @@ import java.util.Arrays;
 public final class Main {
 
     static final String USAGE = """
-            Usage: runtime/trit [serve] [--host HOST] [--port PORT] [--config DIR]
+            Usage: runtime/trit [serve] [--host HOST] [--port PORT] [--config DIR] [--models DIR]
                    runtime/trit eval --model FILE (--prompt TEXT | --tokens 1,450,...) [--n-predict N] [--top-logits K] [--json]
                    runtime/trit perplexity --model FILE --file TEXT [--ctx N] [--chunks N]
                    runtime/trit tokenize --vocab FILE [--special] [--add-bos|--no-bos] (--text TEXT | --file F | --jsonl) [--json]
@@ -21,6 +21,8 @@ public final class Main {
               --host HOST    address to listen on (default 127.0.0.1, or $TRIT_HOST)
               --port PORT    port to listen on (default 8080, or $TRIT_PORT)
               --config DIR   folder of .cfg configuration files (default runtime/etc)
+              --models DIR   folder watched for GGUF models (default models/); while it holds none,
+                             a synthetic demo model "trit-demo" answers (noise: install a real model)
             Stop it with Ctrl-C.
 
             eval evaluates a GGUF model token by token (bitnet.cpp's seq numerics), greedy, and prints

@@ -109,6 +109,9 @@ final class ServeCommand {
         p.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(RunBundles.START_LEVEL));
         p.put("org.osgi.service.http.port", Integer.toString(options.port()));
         p.put("org.apache.felix.http.host", options.host());
+        // The shipped .cfg files refer to these (FileInstall substitutes ${...} from framework properties).
+        p.put("trit.data.dir", options.dataDir().toString());
+        p.put("trit.models.dir", options.modelsDir().toString());
         p.put("felix.fileinstall.dir", options.configDir().toString());
         p.put("felix.fileinstall.filter", ".*\\.cfg");
         p.put("felix.fileinstall.poll", "1000");

@@ -15,8 +15,9 @@ import trit.launcher.Main.UsageException;
  * @param configDir the folder of {@code .cfg} files
  * @param bundleDir the folder of the bundles to run
  * @param dataDir   the folder for the framework's cache and other state
+ * @param modelsDir the folder watched for GGUF models
  */
-record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path dataDir) {
+record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path dataDir, Path modelsDir) {
 
     static final String DEFAULT_HOST = "127.0.0.1";
     static final int DEFAULT_PORT = 8080;
@@ -30,6 +31,7 @@ record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path 
         Path config = home.resolve("etc");
         Path bundles = home.resolve("target/export/trit");
         Path data = home.resolve("data");
+        Path models = home.toAbsolutePath().normalize().resolveSibling("models");
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -41,6 +43,7 @@ record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path 
                 case "--config" -> config = Path.of(value(args, ++i, arg));
                 case "--bundles" -> bundles = Path.of(value(args, ++i, arg));
                 case "--data" -> data = Path.of(value(args, ++i, arg));
+                case "--models" -> models = Path.of(value(args, ++i, arg));
                 default -> throw new UsageException("unknown option '" + arg + "'");
             }
         }
@@ -51,7 +54,7 @@ record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path 
             throw new UsageException("--config " + config + " is not a folder");
         }
         return new ServeOptions(host, parsePort(port, portSource), config.toAbsolutePath().normalize(),
-                bundles.toAbsolutePath().normalize(), data.toAbsolutePath().normalize());
+                bundles.toAbsolutePath().normalize(), data.toAbsolutePath().normalize(), models.toAbsolutePath().normalize());
     }
 
     private static String value(String[] args, int i, String option) {

@@ -18,6 +18,7 @@ import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
@@ -32,7 +33,7 @@ import trit.bitnet.SyntheticModel;
  * one, with its SHA-256; a file that disappears loses it. While the folder holds no model, the
  * demo model is served instead. Configurations written by operators are left alone.
  */
-@Component(configurationPid = ModelDirectoryConfiguration.PID, service = {})
+@Component(configurationPid = ModelDirectoryConfiguration.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 @Designate(ocd = ModelDirectoryConfiguration.class)
 public class ModelDirectory {
 
