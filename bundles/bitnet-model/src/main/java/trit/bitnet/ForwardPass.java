@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.function.Supplier;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import trit.api.kernel.TernaryKernel;
@@ -224,7 +223,7 @@ public final class ForwardPass {
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j <= pos; j++) {
                 toFloats(keys, (long) j * kv + kvHead, row, headDim);
-                s.scores[j] = dot(s.query16, row, headDim) * scale;
+                s.scores[j] = dot(s.query16, row, headDim, s.lanes) * scale;
                 max = Math.max(max, s.scores[j]);
             }
             double sum = 0;
@@ -252,13 +251,24 @@ public final class ForwardPass {
         }
     }
 
-    private static float dot(float[] a, float[] b, int n) {
+    /**
+     * A dot product in float lanes. The lanes are added in a fixed halving order rather than by
+     * {@code reduceLanes(ADD)}, whose order is unspecified and differs between the interpreter and
+     * compiled code: the same request must give the same tokens early and late in a JVM's life.
+     */
+    private static float dot(float[] a, float[] b, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (; i <= n - F.length(); i += F.length()) {
             acc = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        acc.intoArray(lanes, 0);
+        for (int h = F.length() / 2; h >= 1; h /= 2) {
+            for (int j = 0; j < h; j++) {
+                lanes[j] += lanes[j + h];
+            }
+        }
+        float sum = lanes[0];
         for (; i < n; i++) {
             sum += a[i] * b[i];
         }

@@ -38,6 +38,8 @@ public final class Session implements AutoCloseable {
     final float[] headOut;
     final float[] ropeCos;
     final float[] ropeSin;
+    /** The lanes of one float vector, for reductions in a fixed order. */
+    final float[] lanes = new float[jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length()];
     final QuantizedActivations embeddingActivations;
     final QuantizedActivations ffnActivations;
 

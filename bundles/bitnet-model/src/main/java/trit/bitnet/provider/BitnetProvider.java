@@ -262,7 +262,7 @@ public class BitnetProvider implements InferenceProvider {
             throw new ProviderException(Kind.INVALID_REQUEST, name, e.getMessage());
         }
         LocalGeneration generation = new LocalGeneration(name, model, prompt, sampling, request.stop(), maxTokens,
-                listener, () -> { });
+                listener);
         try {
             model.submit(generation);
         } catch (RejectedExecutionException e) {

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +54,7 @@ final class LoadedModel {
     final ForwardPass forward;
     private final BlockingQueue<Session> sessions;
     private final ThreadPoolExecutor workers;
+    private final Semaphore admission;
 
     private LoadedModel(String id, Path file, int contextLength, int maxConcurrent, int queueLength, long sessionBytes,
                         GgufFile gguf, BitnetModel model, Tokenizer tokenizer, ForwardPass forward, List<Session> sessions) {
@@ -67,9 +70,12 @@ final class LoadedModel {
         this.tokenizer = tokenizer;
         this.forward = forward;
         this.sessions = new ArrayBlockingQueue<>(sessions.size(), false, sessions);
+        this.admission = new Semaphore(maxConcurrent + queueLength);
         AtomicInteger n = new AtomicInteger();
+        // The queue itself is unbounded: admission bounds it, and frees a place before the terminal
+        // callback, so a caller that sends its next request from onComplete finds room.
         this.workers = new ThreadPoolExecutor(maxConcurrent, maxConcurrent, 0, TimeUnit.SECONDS,
-                queueLength == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queueLength), r -> {
+                new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "trit-generate-" + id + "-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -171,9 +177,25 @@ final class LoadedModel {
         return fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
     }
 
-    /** Runs {@code task} on a free slot or queues it; refuses it when both are full (or the model retired). */
-    void submit(Runnable task) throws java.util.concurrent.RejectedExecutionException {
-        workers.execute(task);
+    /**
+     * Runs {@code task} on a free slot or queues it; refuses it when both are full (or the model
+     * retired). The task calls {@link #release()} once, before its terminal callback.
+     */
+    void submit(Runnable task) throws RejectedExecutionException {
+        if (!admission.tryAcquire()) {
+            throw new RejectedExecutionException("all slots busy and the queue full");
+        }
+        try {
+            workers.execute(task);
+        } catch (RejectedExecutionException e) {
+            admission.release();
+            throw e;
+        }
+    }
+
+    /** Gives back the place a submitted task held. */
+    void release() {
+        admission.release();
     }
 
     /** Takes a task back out of the queue, if it has not started. */

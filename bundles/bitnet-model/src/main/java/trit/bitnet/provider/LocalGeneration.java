@@ -40,10 +40,9 @@ final class LocalGeneration implements Generation, Runnable {
     private final ChatStreamListener listener;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private final AtomicBoolean done = new AtomicBoolean();
-    private final Runnable onEnd;
 
     LocalGeneration(String provider, LoadedModel model, int[] prompt, SamplerSettings sampling, List<String> stops,
-                    int maxTokens, ChatStreamListener listener, Runnable onEnd) {
+                    int maxTokens, ChatStreamListener listener) {
         this.provider = provider;
         this.model = model;
         this.prompt = prompt;
@@ -51,7 +50,6 @@ final class LocalGeneration implements Generation, Runnable {
         this.stops = stops;
         this.maxTokens = maxTokens;
         this.listener = listener;
-        this.onEnd = onEnd;
     }
 
     @Override
@@ -61,18 +59,21 @@ final class LocalGeneration implements Generation, Runnable {
             return;
         }
         Session session = model.takeSession();
+        TokenGenerator.Outcome outcome;
         try {
             Sampler sampler = Sampler.create(sampling, model.model.config().vocabulary());
-            TokenGenerator.Outcome outcome = new TokenGenerator(model.forward, model.tokenizer).generate(session, prompt,
+            outcome = new TokenGenerator(model.forward, model.tokenizer).generate(session, prompt,
                     sampler, new StopStrings(stops), maxTokens, cancelled::get, this::deliver);
-            finish(outcome.finishReason(), outcome.text(), outcome.completionTokens());
         } catch (RuntimeException e) {
+            model.returnSession(session);
             LOG.error("Generation with {} failed", model.id, e);
             fail(new ProviderException(ProviderException.Kind.INTERNAL, provider,
                     "the local model failed while generating: " + e.getMessage(), null, e));
-        } finally {
-            model.returnSession(session);
+            return;
         }
+        // The session and the slot are free before the caller hears the end (the listener may send the next request).
+        model.returnSession(session);
+        finish(outcome.finishReason(), outcome.text(), outcome.completionTokens());
     }
 
     /** A piece of text for the listener; a listener that throws cancels the generation. */
@@ -93,24 +94,22 @@ final class LocalGeneration implements Generation, Runnable {
             ChatResponse response = new ChatResponse("chatcmpl-" + UUID.randomUUID(), System.currentTimeMillis() / 1000,
                     model.id, List.of(new ChatChoice(0, ChatMessage.assistant(text), reason)),
                     new Usage(prompt.length, completionTokens), Map.of());
+            model.release();
             try {
                 listener.onComplete(response);
             } catch (RuntimeException e) {
                 LOG.debug("The listener of a generation with {} failed on completion", model.id, e);
-            } finally {
-                onEnd.run();
             }
         }
     }
 
     void fail(ProviderException error) {
         if (done.compareAndSet(false, true)) {
+            model.release();
             try {
                 listener.onError(error);
             } catch (RuntimeException e) {
                 LOG.debug("The listener of a generation with {} failed on error", model.id, e);
-            } finally {
-                onEnd.run();
             }
         }
     }

@@ -1,0 +1,392 @@
+package trit.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+import javax.inject.Inject;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+import trit.api.chat.ChatDelta;
+import trit.api.chat.ChatMessage;
+import trit.api.chat.ChatRequest;
+import trit.api.chat.ChatResponse;
+import trit.api.chat.FinishReason;
+import trit.api.chat.SamplingParameters;
+import trit.api.kernel.QuantizedActivations;
+import trit.api.kernel.TernaryKernel;
+import trit.api.kernel.Weights;
+import trit.api.provider.Availability;
+import trit.api.provider.ChatStreamListener;
+import trit.api.provider.Generation;
+import trit.api.provider.InferenceProvider;
+import trit.api.provider.ProviderException;
+
+/**
+ * The local BitNet provider in the real framework: the models folder and its demo model, a
+ * configured model streaming, cancelled, overloaded, computing through a kernel swapped in and
+ * out while it generates, and reloaded by a configuration change.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class LocalProviderTest {
+
+    private static final String FACTORY = "trit.provider.bitnet";
+
+    @Inject
+    private BundleContext context;
+    @Inject
+    private ConfigurationAdmin configurationAdmin;
+
+    private static Path folder;
+    private static Path demo;
+    private final List<org.osgi.service.cm.Configuration> owned = new CopyOnWriteArrayList<>();
+
+    @Configuration
+    public Option[] configuration() {
+        return TritFramework.options();
+    }
+
+    /** A watched empty folder: the watcher writes the demo model, whose file the tests then configure. */
+    @Before
+    public void demoModel() throws Exception {
+        if (demo != null) {
+            return;
+        }
+        folder = Files.createTempDirectory("trit-itest-models");
+        demo = folder.resolveSibling(folder.getFileName() + "-demo.gguf");
+        org.osgi.service.cm.Configuration watcher = configurationAdmin.getConfiguration("trit.models", "?");
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("directory", folder.toString());
+        p.put("poll.seconds", 1);
+        p.put("demo.file", demo.toString());
+        watcher.update(p);
+        awaitProvider("(trit.model.file=" + demo + ")");
+    }
+
+    @After
+    public void cleanUp() throws Exception {
+        for (org.osgi.service.cm.Configuration c : owned) {
+            c.delete();
+        }
+    }
+
+    @Test
+    public void theWatcherServesTheDemoUntilARealModelArrivesAndRemovesWhatIsGone() throws Exception {
+        InferenceProvider demoProvider = awaitProvider("(trit.model.file=" + demo + ")");
+        assertEquals("trit-demo", demoProvider.models().get(0).id());
+        ServiceReference<InferenceProvider> ref = context.getServiceReferences(InferenceProvider.class,
+                "(trit.model.file=" + demo + ")").iterator().next();
+        assertEquals("LOCAL", ref.getProperty(InferenceProvider.LOCALITY));
+        assertEquals(64, ref.getProperty("trit.model.sha256").toString().length());
+
+        Path copy = folder.resolve("copy.gguf");
+        Files.copy(demo, copy);
+        awaitProvider("(trit.model.file=" + copy + ")");
+        awaitGone("(trit.model.file=" + demo + ")");
+        Files.delete(copy);
+        awaitGone("(trit.model.file=" + copy + ")");
+        awaitProvider("(trit.model.file=" + demo + ")");
+    }
+
+    @Test
+    public void aGenerationStreamsItsTextAndReportsUsage() throws Exception {
+        InferenceProvider provider = configure("tiny", Map.of("max.tokens", 12));
+        Collector collector = new Collector();
+        provider.stream(raw("the river is"), collector);
+        ChatResponse response = collector.response.get(60, TimeUnit.SECONDS);
+        assertEquals("tiny", response.model());
+        assertEquals(collector.text.toString(), response.choice().message().content());
+        assertTrue(response.usage().promptTokens() >= 4);
+        assertTrue(response.usage().completionTokens() >= 1 && response.usage().completionTokens() <= 12);
+        FinishReason reason = response.choice().finishReason();
+        assertTrue(reason.toString(), reason == FinishReason.LENGTH || reason == FinishReason.STOP);
+        assertEquals(response.usage().completionTokens() == 12, reason == FinishReason.LENGTH);
+    }
+
+    @Test
+    public void aCancelledGenerationStopsWithinATokenAndFreesItsSlot() throws Exception {
+        InferenceProvider provider = configure("cancel", Map.of("max.concurrent", 1, "queue.length", 0));
+        Collector collector = new Collector();
+        collector.cancelAfter = 3;
+        collector.generation = provider.stream(withMax(raw("open the north"), 1500, 1.0), collector);
+        ChatResponse response = collector.response.get(60, TimeUnit.SECONDS);
+        assertEquals(FinishReason.CANCELLED, response.choice().finishReason());
+        assertTrue("deltas after the cancel: " + collector.deltas.get(), collector.deltas.get() <= 4);
+        assertTrue(collector.generation.isDone());
+        // The only slot is free again: a new generation starts at once.
+        Collector next = new Collector();
+        provider.stream(withMax(raw("again"), 2, 0.0), next);
+        assertNotNull(next.response.get(60, TimeUnit.SECONDS));
+    }
+
+    @Test
+    public void aFullQueueGivesTheOverloadedError() throws Exception {
+        InferenceProvider provider = configure("busy", Map.of("max.concurrent", 1, "queue.length", 1));
+        Collector running = new Collector();
+        Collector queued = new Collector();
+        running.generation = provider.stream(withMax(raw("long"), 1500, 1.0), running);
+        queued.generation = provider.stream(withMax(raw("long"), 1500, 1.0), queued);
+        try {
+            provider.stream(withMax(raw("one more"), 5, 1.0), new Collector());
+            fail("a third request must be refused");
+        } catch (ProviderException e) {
+            assertEquals(ProviderException.Kind.OVERLOADED, e.kind());
+            assertEquals("busy is busy: 1 generation(s) running and 1 waiting; try again shortly", e.getMessage());
+            assertTrue(e.retryAfter().isPresent());
+        } finally {
+            queued.generation.cancel();
+            running.generation.cancel();
+        }
+        assertEquals(FinishReason.CANCELLED, queued.response.get(60, TimeUnit.SECONDS).choice().finishReason());
+        assertEquals(FinishReason.CANCELLED, running.response.get(60, TimeUnit.SECONDS).choice().finishReason());
+    }
+
+    @Test
+    public void aPromptThatCannotFitIsRefusedWithBothNumbers() throws Exception {
+        InferenceProvider provider = configure("short", Map.of("context.size", 64));
+        try {
+            provider.stream(withMax(raw("the river"), 100, 0.0), new Collector());
+            fail("max_tokens beyond the context must be refused");
+        } catch (ProviderException e) {
+            assertEquals(ProviderException.Kind.CONTEXT_LENGTH_EXCEEDED, e.kind());
+            assertTrue(e.getMessage(), e.getMessage().matches("the prompt's \\d+ tokens plus max_tokens 100 exceed the "
+                    + "context of 64 tokens of short"));
+        }
+    }
+
+    @Test
+    public void aConfigurationThatCannotFitInMemoryFailsWithAMessage() throws Exception {
+        Dictionary<String, Object> p = properties("huge", Map.of("max.concurrent", 64, "memory.limit.mb", 1));
+        org.osgi.service.cm.Configuration c = configurationAdmin.createFactoryConfiguration(FACTORY, "?");
+        owned.add(c);
+        c.update(p);
+        InferenceProvider provider = awaitProvider("(trit.provider.name=bitnet/huge)",
+                a -> a.state() == Availability.State.UNAVAILABLE);
+        assertTrue(provider.availability().reason(), provider.availability().reason().contains(
+                "64 session(s) of 2048 positions need") && provider.availability().reason().contains("lower max.concurrent"));
+    }
+
+    /**
+     * A kernel registered with a higher ranking takes over between two tokens, and when it goes away
+     * the vector kernel takes over again; kernels are bit-exact, so greedy text is unchanged.
+     */
+    @Test
+    public void aKernelSwappedWhileGeneratingChangesNoToken() throws Exception {
+        InferenceProvider provider = configure("swap", Map.of());
+        ChatRequest request = withMax(raw("the quiet stone"), 400, 0.0);
+        String expected = provider.complete(request).choice().message().content();
+        assertEquals("greedy generation is reproducible", expected, provider.complete(request).choice().message().content());
+
+        TernaryKernel scalar = context.getService(context.getServiceReferences(TernaryKernel.class,
+                "(trit.kernel.name=scalar)").iterator().next());
+        CountingKernel counting = new CountingKernel(scalar);
+        Collector collector = new Collector();
+        CountDownLatch started = new CountDownLatch(1);
+        collector.onFirstDelta = started::countDown;
+        ServiceRegistration<TernaryKernel> registration = null;
+        try {
+            provider.stream(request, collector);
+            assertTrue(started.await(60, TimeUnit.SECONDS));
+            registration = context.registerService(TernaryKernel.class, counting, new Hashtable<>(Map.of(
+                    TernaryKernel.KERNEL_NAME, "itest-counting", "service.ranking", 1000)));
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (counting.calls.get() == 0 && !collector.response.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            registration.unregister();
+            registration = null;
+            ChatResponse response = collector.response.get(60, TimeUnit.SECONDS);
+            assertEquals(expected, response.choice().message().content());
+            assertTrue("the swapped-in kernel computed some tokens", counting.calls.get() > 0);
+            assertTrue("and the vector kernel the rest", collector.deltas.get() > counting.calls.get() / (7 * 4));
+        } finally {
+            if (registration != null) {
+                registration.unregister();
+            }
+        }
+        assertEquals(expected, provider.complete(request).choice().message().content());
+    }
+
+    @Test
+    public void aConfigurationChangeReloadsTheModelAndTheGenerationInFlightFinishes() throws Exception {
+        InferenceProvider provider = configure("before", Map.of());
+        org.osgi.service.cm.Configuration c = owned.getLast();
+        Collector inFlight = new Collector();
+        CountDownLatch started = new CountDownLatch(1);
+        inFlight.onFirstDelta = started::countDown;
+        provider.stream(withMax(raw("the green river"), 300, 1.0), inFlight);
+        assertTrue(started.await(60, TimeUnit.SECONDS));
+        c.update(properties("after", Map.of()));
+        InferenceProvider reloaded = awaitProvider("(trit.model.id=after)");
+        assertEquals("after", reloaded.models().get(0).id());
+        ChatResponse old = inFlight.response.get(120, TimeUnit.SECONDS);
+        assertEquals("before", old.model());
+        assertFalse(old.choice().finishReason() == FinishReason.CANCELLED);
+        assertEquals("after", reloaded.complete(withMax(raw("now"), 3, 0.0)).model());
+    }
+
+    // --- helpers
+
+    private InferenceProvider configure(String id, Map<String, Object> extra) throws Exception {
+        org.osgi.service.cm.Configuration c = configurationAdmin.createFactoryConfiguration(FACTORY, "?");
+        owned.add(c);
+        c.update(properties(id, extra));
+        return awaitProvider("(trit.model.id=" + id + ")");
+    }
+
+    private Dictionary<String, Object> properties(String id, Map<String, Object> extra) {
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("model.file", demo.toString());
+        p.put("model.id", id);
+        p.put("context.size", 2048);
+        extra.forEach(p::put);
+        return p;
+    }
+
+    private static ChatRequest raw(String text) {
+        return new ChatRequest("any", List.of(ChatMessage.user(text)), null, null, null, false, Map.of("raw_prompt", true));
+    }
+
+    private static ChatRequest withMax(ChatRequest r, int maxTokens, double temperature) {
+        return new ChatRequest(r.model(), r.messages(), new SamplingParameters(temperature, null, null, null, null, null,
+                null, 7L), r.stop(), maxTokens, false, r.extensions());
+    }
+
+    /** The provider matching {@code filter} once it is available. */
+    private InferenceProvider awaitProvider(String filter) throws Exception {
+        return awaitProvider(filter, Availability::isAvailable);
+    }
+
+    private InferenceProvider awaitProvider(String filter, Predicate<Availability> condition) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (ServiceReference<InferenceProvider> ref : context.getServiceReferences(InferenceProvider.class, filter)) {
+                InferenceProvider p = context.getService(ref);
+                if (p != null && condition.test(p.availability())) {
+                    return p;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no provider matching " + filter + " within 60 s");
+    }
+
+    private void awaitGone(String filter) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (context.getServiceReferences(InferenceProvider.class, filter).isEmpty()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("a provider matching " + filter + " is still there after 60 s");
+    }
+
+    /** Collects a stream; may cancel after some deltas, like a client that went away. */
+    private static final class Collector implements ChatStreamListener {
+        final CompletableFuture<ChatResponse> response = new CompletableFuture<>();
+        final StringBuilder text = new StringBuilder();
+        final AtomicInteger deltas = new AtomicInteger();
+        volatile Generation generation;
+        volatile int cancelAfter = -1;
+        volatile Runnable onFirstDelta = () -> { };
+
+        @Override
+        public void onDelta(ChatDelta delta) {
+            text.append(delta.content());
+            int n = deltas.incrementAndGet();
+            if (n == 1) {
+                onFirstDelta.run();
+            }
+            if (n == cancelAfter) {
+                generation.cancel();
+            }
+        }
+
+        @Override
+        public void onComplete(ChatResponse r) {
+            response.complete(r);
+        }
+
+        @Override
+        public void onError(ProviderException error) {
+            response.completeExceptionally(error);
+        }
+    }
+
+    /** Another kernel implementation as far as the model can tell: the scalar one, counted. */
+    private static final class CountingKernel implements TernaryKernel {
+        final TernaryKernel delegate;
+        final AtomicInteger calls = new AtomicInteger();
+
+        CountingKernel(TernaryKernel delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String name() {
+            return "itest-counting";
+        }
+
+        @Override
+        public int simdBits() {
+            return delegate.simdBits();
+        }
+
+        @Override
+        public int threads() {
+            return delegate.threads();
+        }
+
+        @Override
+        public void quantize(float[] x, int rows, int k, QuantizedActivations out) {
+            delegate.quantize(x, rows, k, out);
+        }
+
+        @Override
+        public void ternaryMatmul(Weights w, QuantizedActivations x, float[] y) {
+            calls.incrementAndGet();
+            delegate.ternaryMatmul(w, x, y);
+        }
+
+        @Override
+        public void floatMatmul(Weights w, float[] x, int rows, float[] y) {
+            delegate.floatMatmul(w, x, rows, y);
+        }
+
+        @Override
+        public Weights prepare(Weights w, Arena arena) {
+            return delegate.prepare(w, arena);
+        }
+    }
+}
