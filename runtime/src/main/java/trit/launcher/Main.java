@@ -14,6 +14,8 @@ public final class Main {
                    runtime/trit eval --model FILE (--prompt TEXT | --tokens 1,450,...) [--n-predict N] [--top-logits K] [--json]
                    runtime/trit perplexity --model FILE --file TEXT [--ctx N] [--chunks N]
                    runtime/trit tokenize --vocab FILE [--special] [--add-bos|--no-bos] (--text TEXT | --file F | --jsonl) [--json]
+                   runtime/trit bench --model FILE [--threads 1,2] [--pp 128,512] [--tg 64] [--reps 3] [--json]
+                   runtime/trit bench --make-model large|b2|demo --out FILE [--seed N]
                    runtime/trit java-home      print the JDK 25 the launcher uses
                    runtime/trit help
 
@@ -45,6 +47,7 @@ public final class Main {
                 case "perplexity" -> new PerplexityCommand(PerplexityCommand.Options.parse(toolArgs), System.out).run();
                 case "tokenize" -> new TokenizeCommand(TokenizeCommand.Options.parse(toolArgs), System.in, System.out).run();
                 case "eval" -> new EvalCommand(EvalCommand.Options.parse(toolArgs), System.out).run();
+                case "bench" -> new BenchCommand(BenchCommand.Options.parse(toolArgs), System.out).run();
                 case "help", "--help", "-h" -> {
                     System.out.print(USAGE);
                     yield 0;

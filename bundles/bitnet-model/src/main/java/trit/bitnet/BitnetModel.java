@@ -112,6 +112,21 @@ public final class BitnetModel implements AutoCloseable {
         return layers;
     }
 
+    /**
+     * The bytes of weights one token reads with {@code kernel}'s layout: every ternary matrix,
+     * the LM head, one embedding row. Decoding is bound by reading them, so bytes × tokens/s is
+     * the memory bandwidth a decode achieves.
+     */
+    public long weightBytesPerToken(TernaryKernel kernel) {
+        long bytes = output.data().byteSize() + tokenEmbedding.data().byteSize() / config.vocabulary();
+        for (Layer l : layersFor(kernel)) {
+            for (Weights w : List.of(l.wq(), l.wk(), l.wv(), l.wo(), l.gate(), l.up(), l.down())) {
+                bytes += w.data().byteSize();
+            }
+        }
+        return bytes;
+    }
+
     /** Makes {@code kernel}'s layout of the weights now, so the first token does not wait for it. */
     public void prepare(TernaryKernel kernel) {
         layersFor(kernel);
