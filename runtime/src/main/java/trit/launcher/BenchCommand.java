@@ -203,15 +203,13 @@ final class BenchCommand {
         return result;
     }
 
-    /** Evaluates n prompt tokens from an empty context. */
+    /** Evaluates n prompt tokens from an empty context, in batches as a generation's prompt is. */
     private static long prompt(ForwardPass pass, Session session, int n, int vocabulary) {
         SplittableRandom random = new SplittableRandom(n);
         int[] tokens = random.ints(n, 3, vocabulary).toArray();
         session.reset();
         long start = System.nanoTime();
-        for (int t : tokens) {
-            pass.step(session, t);
-        }
+        pass.prefill(session, tokens);
         return System.nanoTime() - start;
     }
 

@@ -1,6 +1,7 @@
 package trit.bitnet;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.function.Supplier;
 
 import jdk.incubator.vector.FloatVector;
@@ -150,21 +151,138 @@ public final class ForwardPass {
     }
 
     /**
+     * Evaluates {@code tokens} at the session's next positions, {@link Session#batch} at a time,
+     * and returns the logits after the last one (the session's own array). Every number is the
+     * one {@link #step} computes token by token (the same per-row operations in the same order),
+     * but each weight matrix is multiplied with a batch of tokens at once, so a kernel can read
+     * it once per batch instead of once per token, and the LM head runs for the last token only.
+     *
+     * @throws IllegalStateException    when the tokens do not fit the session's context
+     * @throws IllegalArgumentException for a token outside the vocabulary
+     */
+    public float[] prefill(Session s, int[] tokens) {
+        ModelConfig c = model.config();
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens to evaluate");
+        }
+        for (int token : tokens) {
+            if (token < 0 || token >= c.vocabulary()) {
+                throw new IllegalArgumentException("token " + token + " is outside the vocabulary of " + c.vocabulary());
+            }
+        }
+        if ((long) s.position + tokens.length > s.contextLength) {
+            throw new IllegalStateException("the context of " + s.contextLength + " tokens is full");
+        }
+        if (tracer != null || tokens.length == 1) {
+            float[] logits = null;
+            for (int token : tokens) {
+                logits = step(s, token);
+            }
+            return logits;
+        }
+        int d = c.embedding();
+        for (int from = 0; from < tokens.length; from += s.batch) {
+            int n = Math.min(s.batch, tokens.length - from);
+            TernaryKernel kernel = kernels.get();
+            for (int b = 0; b < n; b++) {
+                model.tokenEmbedding().readRow(tokens[from + b], s.x);
+                System.arraycopy(s.x, 0, s.xB, b * d, d);
+            }
+            List<BitnetModel.Layer> layers = model.layersFor(kernel);
+            for (int l = 0; l < c.layers(); l++) {
+                layerBatch(s, kernel, layers.get(l), l, n);
+            }
+            s.position += n;
+            if (from + n == tokens.length) {
+                System.arraycopy(s.xB, (n - 1) * d, s.x, 0, d);
+                rmsNorm(s.h, s.x, model.outputNorm(), c.rmsEps());
+                roundToHalf(s.h);
+                kernel.floatMatmul(model.output(), s.h, 1, s.logits);
+            }
+        }
+        return s.logits;
+    }
+
+    /** One layer for the {@code n} tokens in the session's batch rows, at positions from {@code s.position}. */
+    private void layerBatch(Session s, TernaryKernel kernel, BitnetModel.Layer layer, int l, int n) {
+        ModelConfig c = model.config();
+        int d = c.embedding();
+        int kv = c.kvDim();
+        int ff = c.feedForward();
+        float eps = c.rmsEps();
+        for (int b = 0; b < n; b++) {
+            rmsNorm(s.hB, b * d, s.xB, b * d, layer.attnNorm(), eps);
+        }
+        kernel.quantize(s.hB, n, d, s.embeddingBatch);
+        kernel.ternaryMatmul(layer.wq(), s.embeddingBatch, s.qB);
+        kernel.ternaryMatmul(layer.wk(), s.embeddingBatch, s.kB);
+        kernel.ternaryMatmul(layer.wv(), s.embeddingBatch, s.vB);
+        for (int b = 0; b < n; b++) {
+            int pos = s.position + b;
+            ropeAngles(s, c, pos);
+            rope(s.qB, b * d, c.heads(), c, s);
+            rope(s.kB, b * kv, c.kvHeads(), c, s);
+            long at = (long) pos * kv;
+            for (int i = 0; i < kv; i++) {
+                s.keys[l].setAtIndex(Session.HALF, at + i, Float.floatToFloat16(s.kB[b * kv + i]));
+                s.values[l].setAtIndex(Session.HALF, at + i, Float.floatToFloat16(s.vB[b * kv + i]));
+            }
+        }
+        for (int b = 0; b < n; b++) {
+            // Causal: the cache holds the whole batch, and attention at pos reads positions 0..pos only.
+            System.arraycopy(s.qB, b * d, s.q, 0, d);
+            attention(s, l, s.position + b);
+            rmsNorm(s.hB, b * d, s.attention, 0, layer.attnSubNorm(), eps);
+        }
+        kernel.quantize(s.hB, n, d, s.embeddingBatch);
+        kernel.ternaryMatmul(layer.wo(), s.embeddingBatch, s.oB);
+        addRows(s.xB, s.oB, n * d);
+        for (int b = 0; b < n; b++) {
+            rmsNorm(s.hB, b * d, s.xB, b * d, layer.ffnNorm(), eps);
+        }
+        kernel.quantize(s.hB, n, d, s.embeddingBatch);
+        kernel.ternaryMatmul(layer.gate(), s.embeddingBatch, s.gateB);
+        kernel.ternaryMatmul(layer.up(), s.embeddingBatch, s.upB);
+        Architecture.Activation act = c.architecture().activation();
+        for (int i = 0; i < n * ff; i++) {
+            float g = activation(act, s.gateB[i]);
+            s.gateB[i] = g * s.upB[i];
+        }
+        for (int b = 0; b < n; b++) {
+            rmsNorm(s.gateB, b * ff, s.gateB, b * ff, layer.ffnSubNorm(), eps);
+        }
+        kernel.quantize(s.gateB, n, ff, s.ffnBatch);
+        kernel.ternaryMatmul(layer.down(), s.ffnBatch, s.oB);
+        addRows(s.xB, s.oB, n * d);
+    }
+
+    private static void addRows(float[] x, float[] delta, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] += delta[i];
+        }
+    }
+
+    /**
      * ggml's RMSNorm: {@code Σ (float)(x_i·x_i)} in double, {@code mean = (float)(sum / n)},
      * {@code y_i = x_i · (1 / sqrtf(mean + eps))}, then {@code ⊙ weight} as a separate multiply.
      * {@code out} may be {@code x}.
      */
     static void rmsNorm(float[] out, float[] x, float[] weight, float eps) {
+        rmsNorm(out, 0, x, 0, weight, eps);
+    }
+
+    /** {@link #rmsNorm(float[], float[], float[], float)} of the row at {@code from} into the row at {@code to}. */
+    static void rmsNorm(float[] out, int to, float[] x, int from, float[] weight, float eps) {
         int n = weight.length;
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            sum += x[i] * x[i];
+            sum += x[from + i] * x[from + i];
         }
         float mean = (float) (sum / n);
         float scale = 1.0f / (float) Math.sqrt(mean + eps);
         for (int i = 0; i < n; i++) {
-            out[i] = x[i] * scale;
-            out[i] = out[i] * weight[i];
+            float v = x[from + i] * scale;
+            out[to + i] = v * weight[i];
         }
     }
 
@@ -184,10 +302,15 @@ public final class ForwardPass {
 
     /** NEOX RoPE on each head: pairs {@code (i, i + n_rot/2)} rotated by the session's angles. */
     private static void rope(float[] v, int heads, ModelConfig c, Session s) {
+        rope(v, 0, heads, c, s);
+    }
+
+    /** {@link #rope(float[], int, ModelConfig, Session)} of the row at {@code from}. */
+    private static void rope(float[] v, int from, int heads, ModelConfig c, Session s) {
         int headDim = c.headDim();
         int half = c.ropeDims() / 2;
         for (int h = 0; h < heads; h++) {
-            int base = h * headDim;
+            int base = from + h * headDim;
             for (int i = 0; i < half; i++) {
                 float x0 = v[base + i];
                 float x1 = v[base + i + half];

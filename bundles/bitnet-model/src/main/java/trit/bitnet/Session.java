@@ -43,6 +43,22 @@ public final class Session implements AutoCloseable {
     final QuantizedActivations embeddingActivations;
     final QuantizedActivations ffnActivations;
 
+    /** Tokens {@link ForwardPass#prefill} evaluates together, and its row-major buffers of that many rows. */
+    final int batch;
+    final float[] xB;
+    final float[] hB;
+    final float[] qB;
+    final float[] kB;
+    final float[] vB;
+    final float[] oB;
+    final float[] gateB;
+    final float[] upB;
+    final QuantizedActivations embeddingBatch;
+    final QuantizedActivations ffnBatch;
+
+    /** Prompt tokens evaluated together: enough for a kernel to reuse each weight row many times. */
+    public static final int PREFILL_BATCH = 32;
+
     /**
      * @param contextLength positions the KV cache holds (at most the model's context length)
      */
@@ -86,6 +102,17 @@ public final class Session implements AutoCloseable {
         ropeSin = new float[config.ropeDims() / 2];
         embeddingActivations = new QuantizedActivations(d, 1);
         ffnActivations = new QuantizedActivations(config.feedForward(), 1);
+        batch = Math.min(PREFILL_BATCH, contextLength);
+        xB = new float[batch * d];
+        hB = new float[batch * d];
+        qB = new float[batch * d];
+        kB = new float[batch * kv];
+        vB = new float[batch * kv];
+        oB = new float[batch * d];
+        gateB = new float[batch * config.feedForward()];
+        upB = new float[batch * config.feedForward()];
+        embeddingBatch = new QuantizedActivations(d, batch);
+        ffnBatch = new QuantizedActivations(config.feedForward(), batch);
     }
 
     /** The next position to be evaluated (tokens evaluated so far). */
@@ -110,9 +137,11 @@ public final class Session implements AutoCloseable {
 
     /** Heap bytes of the scratch space (activations, scores, logits) of one session, approximately. */
     public static long scratchBytes(ModelConfig config, int contextLength) {
-        long floats = 6L * config.embedding() + 2L * config.kvDim() + 3L * config.feedForward() + contextLength
-                + config.vocabulary() + 3L * config.headDim() + config.ropeDims();
-        long quantized = config.embedding() + config.feedForward() + 64;
+        long batch = Math.min(PREFILL_BATCH, contextLength);
+        long floats = (6L + 4 * batch) * config.embedding() + (2L + 2 * batch) * config.kvDim()
+                + (3L + 2 * batch) * config.feedForward() + contextLength + config.vocabulary() + 3L * config.headDim()
+                + config.ropeDims();
+        long quantized = (1 + batch) * (config.embedding() + config.feedForward() + 64);
         return floats * Float.BYTES + quantized;
     }
 

@@ -90,6 +90,8 @@ public class VectorKernel extends PooledKernel {
     private static final int PAIR_FLUSH = 64;
     /** Pairs whose tables (32 bytes each) are applied to every row group before the next: 16 KiB stays in L1. */
     private static final int PAIR_CHUNK = 512;
+    /** Weight bytes a batched product keeps in L2 while every token of the batch uses them. */
+    private static final int GEMM_BLOCK_BYTES = 256 * 1024;
 
     private final float[][] partials;
     private final float[][] rowBuffers;
@@ -356,20 +358,26 @@ public class VectorKernel extends PooledKernel {
             rowDots[part] = new int[rows]; // grows once per matrix height; only this part's thread uses it
         }
         int[] dots = rowDots[part];
-        for (int t = 0; t < x.rows(); t++) {
-            java.util.Arrays.fill(dots, 0, rows, 0);
-            // Chunks of pairs across all groups: a chunk's tables stay in L1 while every group uses them.
-            for (int c = 0; c < pairs; c += PAIR_CHUNK) {
-                int chunkEnd = Math.min(pairs, c + PAIR_CHUNK);
-                for (int g = firstGroup; g < endGroup; g += 2) {
-                    boolean two = g + 1 < endGroup; // two groups share each table load
-                    pairGroupDots(w.data(), (long) g * pairs * 16, two ? (long) (g + 1) * pairs * 16 : -1, c, chunkEnd,
-                            pairTables, t * pairs * 16, dots, (g - firstGroup) * 32);
+        // One token: all groups at once, so a chunk's tables stay in L1 while every group uses them.
+        // Several tokens: blocks of groups small enough to stay in L2 while every token uses them,
+        // so the weights come from memory once per batch, not once per token.
+        int block = x.rows() == 1 ? endGroup - firstGroup : Math.max(2, GEMM_BLOCK_BYTES / (pairs * 16) & ~1);
+        for (int b0 = firstGroup; b0 < endGroup; b0 += block) {
+            int b1 = Math.min(endGroup, b0 + block);
+            for (int t = 0; t < x.rows(); t++) {
+                java.util.Arrays.fill(dots, 0, (b1 - b0) * 32, 0);
+                for (int c = 0; c < pairs; c += PAIR_CHUNK) {
+                    int chunkEnd = Math.min(pairs, c + PAIR_CHUNK);
+                    for (int g = b0; g < b1; g += 2) {
+                        boolean two = g + 1 < b1; // two groups share each table load
+                        pairGroupDots(w.data(), (long) g * pairs * 16, two ? (long) (g + 1) * pairs * 16 : -1, c, chunkEnd,
+                                pairTables, t * pairs * 16, dots, (g - b0) * 32);
+                    }
                 }
-            }
-            float s = x.scales()[t];
-            for (int r = from; r < to; r++) {
-                y[t * m + r] = (float) dots[r - firstGroup * 32] / s * w.scale();
+                float s = x.scales()[t];
+                for (int r = Math.max(from, b0 * 32); r < Math.min(to, b1 * 32); r++) {
+                    y[t * m + r] = (float) dots[r - b0 * 32] / s * w.scale();
+                }
             }
         }
     }

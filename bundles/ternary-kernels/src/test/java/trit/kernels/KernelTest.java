@@ -115,6 +115,19 @@ class KernelTest {
         }
     }
 
+    /** Batched products wide and tall enough that the vector kernel splits the rows into several L2 blocks. */
+    @Test
+    void i2sBatchesOverSeveralWeightBlocksMatchScalar() {
+        Random random = new Random(5);
+        for (int[] shape : new int[][] {{4096, 700, 5}, {6912, 2560, 3}, {1536, 4096, 2}}) {
+            int k = shape[0];
+            int m = shape[1];
+            int[] w = Packing.randomTernary(random, k, m);
+            Weights weights = Weights.of("blocks-" + k + "x" + m, WeightFormat.I2_S, k, m, Packing.i2s(ARENA, w, k, m, 0.25f));
+            checkTernary(weights, w, null, shape[2], random);
+        }
+    }
+
     @Test
     void tq2AndTq1MatchTheReferenceAndEveryKernelMatchesScalar() {
         Random random = new Random(3);

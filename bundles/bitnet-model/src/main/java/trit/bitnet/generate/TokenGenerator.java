@@ -1,5 +1,6 @@
 package trit.bitnet.generate;
 
+import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -58,11 +59,14 @@ public final class TokenGenerator {
         StringBuilder shown = new StringBuilder();
         float[] logits = null;
         for (int token : prompt) {
+            sampler.accept(token);
+        }
+        // The prompt in batches (one pass over the weights per batch), the cancel checked between them.
+        for (int from = 0; from < prompt.length; from += Session.PREFILL_BATCH) {
             if (cancelled.getAsBoolean()) {
                 return new Outcome(FinishReason.CANCELLED, prompt.length, 0, "");
             }
-            sampler.accept(token);
-            logits = forward.step(session, token);
+            logits = forward.prefill(session, Arrays.copyOfRange(prompt, from, Math.min(prompt.length, from + Session.PREFILL_BATCH)));
         }
         SpecialTokens special = tokenizer.specialTokens();
         StreamingDecoder decoder = tokenizer.newStreamingDecoder();
