@@ -58,6 +58,10 @@ public class BitnetProvider implements InferenceProvider {
     public static final String MODEL_FILE = "trit.model.file";
     /** Service property: the model file's SHA-256, once known. */
     public static final String MODEL_SHA256 = "trit.model.sha256";
+    /** Service property: the context each session holds, in tokens. */
+    public static final String MODEL_CONTEXT = "trit.model.context";
+    /** Service property: bytes of KV cache and scratch allocated for all sessions. */
+    public static final String MODEL_SESSION_BYTES = "trit.model.session.bytes";
 
     @Reference(name = "kernel", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile TernaryKernel kernel;
@@ -197,6 +201,8 @@ public class BitnetProvider implements InferenceProvider {
         p.put(MODEL_FILE, config.model_file());
         if (model != null) {
             p.put(MODEL_ID, model.id);
+            p.put(MODEL_CONTEXT, model.contextLength);
+            p.put(MODEL_SESSION_BYTES, model.sessionBytes * model.maxConcurrent);
         }
         if (!sha256.isEmpty()) {
             p.put(MODEL_SHA256, sha256);
