@@ -59,6 +59,65 @@ final class Http {
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
+    /** POSTs a JSON body with extra headers (name, value, name, value ...). */
+    Reply post(String path, String json, String... headers) {
+        return send(postRequest(path, json, headers));
+    }
+
+    /** POSTs without waiting for the answer. */
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(String path, String json) {
+        return client.sendAsync(postRequest(path, json).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** One line of a streamed answer and when it arrived, in milliseconds after the request was sent. */
+    record TimedLine(long millis, String line) {
+    }
+
+    record Streamed(int status, java.net.http.HttpHeaders headers, java.util.List<TimedLine> lines) {
+        /** The {@code data:} payloads, in order. */
+        java.util.List<String> data() {
+            return lines.stream().map(TimedLine::line).filter(l -> l.startsWith("data: "))
+                    .map(l -> l.substring("data: ".length())).toList();
+        }
+    }
+
+    /** POSTs and reads the answer line by line as it arrives, noting when each line came. */
+    Streamed stream(String path, String json, String... headers) {
+        try {
+            long start = System.nanoTime();
+            HttpResponse<java.util.stream.Stream<String>> response = client.send(
+                    postRequest(path, json, headers).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            java.util.List<TimedLine> lines = new java.util.ArrayList<>();
+            response.body().forEach(line -> lines.add(new TimedLine((System.nanoTime() - start) / 1_000_000, line)));
+            return new Streamed(response.statusCode(), response.headers(), lines);
+        } catch (IOException e) {
+            throw new IllegalStateException("HTTP request failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private HttpRequest.Builder postRequest(String path, String json, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return request;
+    }
+
+    /** A request with any method and headers, no body. */
+    Reply request(String method, String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).method(method, HttpRequest.BodyPublishers.noBody());
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request);
+    }
+
     /** A body of unknown length: sent chunked, without Content-Length. */
     Reply sendChunked(String method, String path, byte[] body) {
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
