@@ -70,8 +70,7 @@ public class ChatApiTest {
 
     @Before
     public void start() {
-        http = new Http(Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)));
-        http.await("/health", r -> r.status() == 200, "the REST API to start");
+        http = Http.whenStarted(context);
         List<String> models = new ArrayList<>(List.of("tokens-3-10", "tokens-4-150", "tokens-2-10", "tokens-2-21",
                 "tokens-1-1", "endless-100", "hold", "midfail"));
         for (ProviderException.Kind kind : ProviderException.Kind.values()) {

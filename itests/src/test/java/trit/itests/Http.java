@@ -27,6 +27,13 @@ final class Http {
         this.base = "http://127.0.0.1:" + port;
     }
 
+    /** A client of the framework's server, once the REST API answers. */
+    static Http whenStarted(org.osgi.framework.BundleContext context) {
+        Http http = new Http(Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)));
+        http.await("/health", r -> r.status() == 200, "the REST API to start");
+        return http;
+    }
+
     record Reply(int status, String contentType, HttpResponse<String> raw) {
         JsonNode json() {
             assertTrue("expected a JSON body, got Content-Type " + contentType + ": " + raw.body(),

@@ -57,8 +57,7 @@ public class OpenAiClientTest {
 
     @Before
     public void start() {
-        http = new Http(Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)));
-        http.await("/health", r -> r.status() == 200, "the REST API to start");
+        http = Http.whenStarted(context);
         scripted = new ScriptedProvider("scripted", "tokens-3-10", "tokens-4-20", "tokens-2-10", "endless-50");
         registration = scripted.register(context);
         http.await("/v1/models", r -> r.raw().body().contains("endless-50"), "the scripted provider");

@@ -1,6 +1,7 @@
 package trit.rest;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -36,19 +37,35 @@ final class Answering {
 
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
 
+    /** How an endpoint reads its body: {@link RequestReader#chat} or {@link RequestReader#completion}. */
+    interface Reader {
+        RequestReader.Parsed read(JsonNode body, String privacyHeader, RequestReader.Limits limits);
+    }
+
+    private final RestApplication application;
     private final Inference inference;
     private final ApiMetrics metrics;
     private final String endpoint;
+    private final Reader reader;
     private final Wire wire;
 
-    Answering(Inference inference, ApiMetrics metrics, String endpoint, Wire wire) {
+    Answering(RestApplication application, Inference inference, ApiMetrics metrics, String endpoint, Reader reader,
+              Wire wire) {
+        this.application = application;
         this.inference = inference;
         this.metrics = metrics;
         this.endpoint = endpoint;
+        this.reader = reader;
         this.wire = wire;
     }
 
-    Response answer(RequestReader.Parsed parsed) {
+    /** Reads the body (any content type: curl -d sends form-urlencoded unless told otherwise) and answers it. */
+    Response answer(InputStream body, String privacyHeader) throws IOException {
+        return answer(reader.read(JsonProvider.MAPPER.readTree(body), privacyHeader,
+                RequestReader.Limits.of(application.config())));
+    }
+
+    private Response answer(RequestReader.Parsed parsed) {
         String model = parsed.request().model();
         try {
             GenerationRun run = inference.start(parsed.request());

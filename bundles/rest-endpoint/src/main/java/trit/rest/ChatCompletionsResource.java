@@ -28,21 +28,18 @@ public class ChatCompletionsResource {
     /** The header that makes a request private, like the body's {@code privacy} field. */
     static final String PRIVACY_HEADER = "X-Trit-Privacy";
 
-    private final RestApplication application;
     private final Answering answering;
 
     @Activate
     public ChatCompletionsResource(@Reference RestApplication application, @Reference Inference inference,
                                    @Reference ApiMetrics metrics) {
-        this.application = application;
-        this.answering = new Answering(inference, metrics, "/v1/chat/completions", ChatWire.INSTANCE);
+        this.answering = new Answering(application, inference, metrics, "/v1/chat/completions", RequestReader::chat,
+                ChatWire.INSTANCE);
     }
 
-    // Any content type: curl -d sends form-urlencoded unless told otherwise, and the body is JSON anyway.
     @POST
     @Consumes(MediaType.WILDCARD)
     public Response complete(InputStream body, @HeaderParam(PRIVACY_HEADER) String privacy) throws IOException {
-        return answering.answer(RequestReader.chat(JsonProvider.MAPPER.readTree(body), privacy,
-                RequestReader.Limits.of(application.config())));
+        return answering.answer(body, privacy);
     }
 }

@@ -28,21 +28,19 @@ import org.osgi.service.jakartars.whiteboard.propertytypes.JakartarsResource;
 @Path("v1/completions")
 public class CompletionsResource {
 
-    private final RestApplication application;
     private final Answering answering;
 
     @Activate
     public CompletionsResource(@Reference RestApplication application, @Reference Inference inference,
                                @Reference ApiMetrics metrics) {
-        this.application = application;
-        this.answering = new Answering(inference, metrics, "/v1/completions", CompletionWire.INSTANCE);
+        this.answering = new Answering(application, inference, metrics, "/v1/completions", RequestReader::completion,
+                CompletionWire.INSTANCE);
     }
 
     @POST
     @Consumes(MediaType.WILDCARD)
     public Response complete(InputStream body, @HeaderParam(ChatCompletionsResource.PRIVACY_HEADER) String privacy)
             throws IOException {
-        return answering.answer(RequestReader.completion(JsonProvider.MAPPER.readTree(body), privacy,
-                RequestReader.Limits.of(application.config())));
+        return answering.answer(body, privacy);
     }
 }
