@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -61,23 +62,30 @@ final class Answering {
 
     /** Reads the body (any content type: curl -d sends form-urlencoded unless told otherwise) and answers it. */
     Response answer(InputStream body, String privacyHeader) throws IOException {
-        return answer(reader.read(JsonProvider.MAPPER.readTree(body), privacyHeader,
-                RequestReader.Limits.of(application.config())));
-    }
-
-    private Response answer(RequestReader.Parsed parsed) {
-        String model = parsed.request().model();
+        // The model label is set only once a provider took the request: ids clients make up must
+        // not become metric series of their own.
+        String model = "";
         try {
+            RequestReader.Parsed parsed = reader.read(JsonProvider.MAPPER.readTree(body), privacyHeader,
+                    RequestReader.Limits.of(application.config()));
             GenerationRun run = inference.start(parsed.request());
+            model = parsed.request().model();
             GenerationRun.Event first = run.next();
             Response response = parsed.request().stream() ? stream(run, first, parsed.includeUsage()) : whole(run, first);
             metrics.request(endpoint, run.answeringProvider(), model, 200);
             return response;
         } catch (ApiException e) {
-            metrics.request(endpoint, "", model, e.getResponse().getStatus());
-            metrics.error(endpoint, "", e.getResponse().getStatus(), e.error().error().code());
+            failed(model, e.getResponse().getStatus(), e.error().error().code());
+            throw e;
+        } catch (JsonProcessingException e) {
+            failed(model, 400, ErrorMapper.INVALID_JSON);
             throw e;
         }
+    }
+
+    private void failed(String model, int status, String code) {
+        metrics.request(endpoint, "", model, status);
+        metrics.error(endpoint, "", status, code);
     }
 
     private Response whole(GenerationRun run, GenerationRun.Event event) {

@@ -339,7 +339,7 @@ final class RequestReader {
     private static void requireObject(JsonNode body) {
         if (body == null || !body.isObject()) {
             throw new ApiException(400, "The request body must be a JSON object, was " + describe(body), null,
-                    "invalid_json");
+                    ErrorMapper.INVALID_JSON);
         }
     }
 
