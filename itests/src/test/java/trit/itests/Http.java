@@ -24,7 +24,11 @@ final class Http {
     private final String base;
 
     Http(int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this("127.0.0.1", port);
+    }
+
+    Http(String host, int port) {
+        this.base = "http://" + host + ":" + port;
     }
 
     /** A client of the framework's server, once the REST API answers. */
