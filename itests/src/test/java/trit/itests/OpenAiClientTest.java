@@ -33,8 +33,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import trit.api.provider.InferenceProvider;
 
 /**
- * The official OpenAI Node client, unchanged, pointed at the API's base URL: list models, a whole
- * and a streamed chat completion, a legacy completion, typed errors, and an aborted stream. Needs
+ * Clients as users run them, unchanged: curl, and the official OpenAI Node client pointed at the
+ * API's base URL (list models, a whole and a streamed chat completion, a legacy completion, typed
+ * errors, and an aborted stream). The Node client needs
  * {@code node} and the {@code openai} npm package (its {@code node_modules} folder given by
  * {@code -Dtrit.openai.modules}, default {@code $TMPDIR/trit-openai-client/node_modules}: run
  * {@code npm install openai} in {@code $TMPDIR/trit-openai-client}); skipped, visibly, without them.
@@ -121,9 +122,45 @@ public class OpenAiClientTest {
         assertTrue("the server cancelled the aborted stream's generation", scripted.cancelled.await(5, TimeUnit.SECONDS));
     }
 
+    @Test
+    public void curlWorksUnchangedEvenWithoutAContentType() throws Exception {
+        boolean present = runs("curl");
+        if (!present) {
+            System.out.println("SKIPPED: curlWorksUnchangedEvenWithoutAContentType needs curl");
+        }
+        Assume.assumeTrue("curl is needed", present);
+        String url = "http://127.0.0.1:" + context.getProperty(TritFramework.HTTP_PORT) + "/v1/chat/completions";
+        // curl -d without -H sends application/x-www-form-urlencoded: the body is read as JSON anyway.
+        String whole = curl("-s", url, "-d", "{\"model\":\"tokens-3-10\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals("t1 t2 t3 ", new ObjectMapper().readTree(whole).path("choices").get(0).path("message")
+                .path("content").asText());
+        String streamed = curl("-sN", url, "-H", "Content-Type: application/json", "-d",
+                "{\"model\":\"tokens-2-10\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        String[] events = streamed.split("\n\n");
+        assertEquals(streamed, 5, events.length);
+        assertTrue(events[0], events[0].startsWith("data: {") && events[0].contains("\"role\":\"assistant\""));
+        assertTrue(events[1], events[1].contains("\"content\":\"t1 \""));
+        assertTrue(events[3], events[3].contains("\"finish_reason\":\"stop\""));
+        assertEquals("data: [DONE]", events[4]);
+    }
+
+    private static String curl(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("curl"));
+        command.addAll(List.of(args));
+        Process curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue("curl did not finish", curl.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(out, 0, curl.exitValue());
+        return out;
+    }
+
     private static boolean nodeRuns() {
+        return runs("node");
+    }
+
+    private static boolean runs(String program) {
         try {
-            Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(program, "--version").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
             return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
