@@ -522,6 +522,7 @@ public class ChatApiTest {
         scripted.setQueued(3);
         assertEquals(200, http.post(CHAT, chat("tokens-2-21", "{}")).status());
         http.post(CHAT, chat("no-such-model", "{}"));
+        http.post(CHAT, chat("fail-overloaded", "{}"));
         extra.add(new ScriptedRouter().register(context));
         Http.Reply metrics = http.await("/metrics", r -> r.raw().body().contains("trit_router_requests_total"),
                 "the router's counts");
@@ -532,6 +533,7 @@ public class ChatApiTest {
                 "# TYPE trit_requests_total counter",
                 "trit_requests_total{endpoint=\"/v1/chat/completions\",provider=\"scripted\",model=\"tokens-2-21\",status=\"200\"} 1",
                 "trit_errors_total{endpoint=\"/v1/chat/completions\",provider=\"\",status=\"404\",code=\"model_not_found\"}",
+                "trit_errors_total{endpoint=\"/v1/chat/completions\",provider=\"scripted\",status=\"429\",code=\"overloaded\"}",
                 "trit_prompt_tokens_total{provider=\"scripted\",model=\"tokens-2-21\"} 5",
                 "trit_completion_tokens_total{provider=\"scripted\",model=\"tokens-2-21\"} 2",
                 "# TYPE trit_time_to_first_token_seconds histogram",

@@ -65,27 +65,28 @@ final class Answering {
         // The model label is set only once a provider took the request: ids clients make up must
         // not become metric series of their own.
         String model = "";
+        GenerationRun run = null;
         try {
             RequestReader.Parsed parsed = reader.read(JsonProvider.MAPPER.readTree(body), privacyHeader,
                     RequestReader.Limits.of(application.config()));
-            GenerationRun run = inference.start(parsed.request());
+            run = inference.start(parsed.request());
             model = parsed.request().model();
             GenerationRun.Event first = run.next();
             Response response = parsed.request().stream() ? stream(run, first, parsed.includeUsage()) : whole(run, first);
             metrics.request(endpoint, run.answeringProvider(), model, 200);
             return response;
         } catch (ApiException e) {
-            failed(model, e.getResponse().getStatus(), e.error().error().code());
+            failed(run == null ? "" : run.answeringProvider(), model, e.getResponse().getStatus(), e.error().error().code());
             throw e;
         } catch (JsonProcessingException e) {
-            failed(model, 400, ErrorMapper.INVALID_JSON);
+            failed("", model, 400, ErrorMapper.INVALID_JSON);
             throw e;
         }
     }
 
-    private void failed(String model, int status, String code) {
-        metrics.request(endpoint, "", model, status);
-        metrics.error(endpoint, "", status, code);
+    private void failed(String provider, String model, int status, String code) {
+        metrics.request(endpoint, provider, model, status);
+        metrics.error(endpoint, provider, status, code);
     }
 
     private Response whole(GenerationRun run, GenerationRun.Event event) {
