@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import javax.inject.Inject;
@@ -34,6 +36,7 @@ import org.osgi.framework.ServiceRegistration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import trit.api.chat.ChatRequest;
 import trit.api.chat.Role;
@@ -343,7 +346,7 @@ public class ChatApiTest {
 
     @Test
     public void aClientThatDisconnectsCancelsItsGenerationWithinOneToken() throws Exception {
-        scripted.cancelled = new java.util.concurrent.CountDownLatch(1);
+        scripted.cancelled = new CountDownLatch(1);
         String body = chat("endless-100", "{\"stream\":true}");
         int sentAtClose;
         try (Socket socket = new Socket("127.0.0.1", Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)))) {
@@ -550,13 +553,13 @@ public class ChatApiTest {
     /** A one-message chat request to {@code model}, with the fields of {@code extraJson} added. */
     private static String chat(String model, String extraJson) {
         try {
-            com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
+            ObjectNode body = JSON.createObjectNode();
             body.put("model", model);
             body.putArray("messages").addObject().put("role", "user").put("content", "hello");
             JsonNode extra = JSON.readTree(extraJson);
             extra.properties().forEach(e -> body.set(e.getKey(), e.getValue()));
             return body.toString();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException(e);
         }
     }

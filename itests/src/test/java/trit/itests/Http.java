@@ -8,10 +8,17 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import org.osgi.framework.BundleContext;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +39,7 @@ final class Http {
     }
 
     /** A client of the framework's server, once the REST API answers. */
-    static Http whenStarted(org.osgi.framework.BundleContext context) {
+    static Http whenStarted(BundleContext context) {
         Http http = new Http(Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)));
         http.await("/health", r -> r.status() == 200, "the REST API to start");
         return http;
@@ -76,7 +83,7 @@ final class Http {
     }
 
     /** POSTs without waiting for the answer. */
-    java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(String path, String json) {
+    CompletableFuture<HttpResponse<String>> postAsync(String path, String json) {
         return client.sendAsync(postRequest(path, json).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -85,9 +92,9 @@ final class Http {
     record TimedLine(long millis, String line) {
     }
 
-    record Streamed(int status, java.net.http.HttpHeaders headers, java.util.List<TimedLine> lines) {
+    record Streamed(int status, HttpHeaders headers, List<TimedLine> lines) {
         /** The {@code data:} payloads, in order. */
-        java.util.List<String> data() {
+        List<String> data() {
             return lines.stream().map(TimedLine::line).filter(l -> l.startsWith("data: "))
                     .map(l -> l.substring("data: ".length())).toList();
         }
@@ -97,10 +104,10 @@ final class Http {
     Streamed stream(String path, String json, String... headers) {
         try {
             long start = System.nanoTime();
-            HttpResponse<java.util.stream.Stream<String>> response = client.send(
+            HttpResponse<Stream<String>> response = client.send(
                     postRequest(path, json, headers).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofLines());
-            java.util.List<TimedLine> lines = new java.util.ArrayList<>();
+            List<TimedLine> lines = new ArrayList<>();
             response.body().forEach(line -> lines.add(new TimedLine((System.nanoTime() - start) / 1_000_000, line)));
             return new Streamed(response.statusCode(), response.headers(), lines);
         } catch (IOException e) {

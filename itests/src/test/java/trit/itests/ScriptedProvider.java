@@ -2,6 +2,7 @@ package trit.itests;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Locale;
@@ -64,7 +65,7 @@ final class ScriptedProvider implements InferenceProvider {
 
     ScriptedProvider(String name, String... modelIds) {
         this.name = name;
-        this.models = java.util.Arrays.stream(modelIds).map(id -> new ModelInfo(id, "itest", 1_700_000_000L, 4096)).toList();
+        this.models = Arrays.stream(modelIds).map(id -> new ModelInfo(id, "itest", 1_700_000_000L, 4096)).toList();
     }
 
     ServiceRegistration<InferenceProvider> register(BundleContext context) {

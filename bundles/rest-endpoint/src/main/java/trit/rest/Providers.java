@@ -2,6 +2,7 @@ package trit.rest;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -66,7 +67,7 @@ public class Providers {
         Availability availability = chosen.availability();
         if (!availability.isAvailable()) {
             String message = "Provider " + chosen.name() + " cannot take requests now ("
-                    + availability.state().name().toLowerCase(java.util.Locale.ROOT)
+                    + availability.state().name().toLowerCase(Locale.ROOT)
                     + (availability.reason().isEmpty() ? "" : ": " + availability.reason()) + ")";
             throw ApiException.retryLater(503, message, "no_provider_available", LOADING_RETRY);
         }

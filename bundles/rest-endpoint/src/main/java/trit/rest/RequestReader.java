@@ -1,6 +1,7 @@
 package trit.rest;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -262,8 +263,7 @@ final class RequestReader {
     private static Double repetitionPenalty(JsonNode body) {
         // llama.cpp's server calls it repeat_penalty; Hugging Face tools say repetition_penalty.
         String field = body.hasNonNull("repeat_penalty") ? "repeat_penalty" : "repetition_penalty";
-        Double value = number(body, field, 0, Double.MAX_VALUE, true);
-        return value;
+        return number(body, field, 0, Double.MAX_VALUE, true);
     }
 
     private static Long seed(JsonNode body) {
@@ -374,7 +374,7 @@ final class RequestReader {
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> all = new java.util.HashSet<>(a);
+        Set<String> all = new HashSet<>(a);
         all.addAll(b);
         return Set.copyOf(all);
     }
