@@ -72,8 +72,9 @@ public class ChatApiTest {
     }
 
     @Before
-    public void start() {
+    public void start() throws Exception {
         http = Http.whenStarted(context);
+        TritFramework.stopRealRouter(context);
         List<String> models = new ArrayList<>(List.of("tokens-3-10", "tokens-4-150", "tokens-2-10", "tokens-2-21",
                 "tokens-1-1", "endless-100", "hold", "midfail"));
         for (ProviderException.Kind kind : ProviderException.Kind.values()) {

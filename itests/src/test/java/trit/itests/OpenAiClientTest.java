@@ -57,8 +57,9 @@ public class OpenAiClientTest {
     }
 
     @Before
-    public void start() {
+    public void start() throws Exception {
         http = Http.whenStarted(context);
+        TritFramework.stopRealRouter(context);
         scripted = new ScriptedProvider("scripted", "tokens-3-10", "tokens-4-20", "tokens-2-10", "endless-50");
         registration = scripted.register(context);
         http.await("/v1/models", r -> r.raw().body().contains("endless-50"), "the scripted provider");
