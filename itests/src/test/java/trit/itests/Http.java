@@ -8,10 +8,17 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import org.osgi.framework.BundleContext;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +31,18 @@ final class Http {
     private final String base;
 
     Http(int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this("127.0.0.1", port);
+    }
+
+    Http(String host, int port) {
+        this.base = "http://" + host + ":" + port;
+    }
+
+    /** A client of the framework's server, once the REST API answers. */
+    static Http whenStarted(BundleContext context) {
+        Http http = new Http(Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)));
+        http.await("/health", r -> r.status() == 200, "the REST API to start");
+        return http;
     }
 
     record Reply(int status, String contentType, HttpResponse<String> raw) {
@@ -57,6 +75,65 @@ final class Http {
     Reply send(String method, String path, byte[] body) {
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    /** POSTs a JSON body with extra headers (name, value, name, value ...). */
+    Reply post(String path, String json, String... headers) {
+        return send(postRequest(path, json, headers));
+    }
+
+    /** POSTs without waiting for the answer. */
+    CompletableFuture<HttpResponse<String>> postAsync(String path, String json) {
+        return client.sendAsync(postRequest(path, json).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** One line of a streamed answer and when it arrived, in milliseconds after the request was sent. */
+    record TimedLine(long millis, String line) {
+    }
+
+    record Streamed(int status, HttpHeaders headers, List<TimedLine> lines) {
+        /** The {@code data:} payloads, in order. */
+        List<String> data() {
+            return lines.stream().map(TimedLine::line).filter(l -> l.startsWith("data: "))
+                    .map(l -> l.substring("data: ".length())).toList();
+        }
+    }
+
+    /** POSTs and reads the answer line by line as it arrives, noting when each line came. */
+    Streamed stream(String path, String json, String... headers) {
+        try {
+            long start = System.nanoTime();
+            HttpResponse<Stream<String>> response = client.send(
+                    postRequest(path, json, headers).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            List<TimedLine> lines = new ArrayList<>();
+            response.body().forEach(line -> lines.add(new TimedLine((System.nanoTime() - start) / 1_000_000, line)));
+            return new Streamed(response.statusCode(), response.headers(), lines);
+        } catch (IOException e) {
+            throw new IllegalStateException("HTTP request failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private HttpRequest.Builder postRequest(String path, String json, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return request;
+    }
+
+    /** A request with any method and headers, no body. */
+    Reply request(String method, String path, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).method(method, HttpRequest.BodyPublishers.noBody());
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request);
     }
 
     /** A body of unknown length: sent chunked, without Content-Length. */

@@ -57,8 +57,7 @@ public class RuntimeTest {
 
     @Before
     public void connect() {
-        http = new Http(Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)));
-        http.await("/health", r -> r.status() == 200, "the REST API to start");
+        http = Http.whenStarted(context);
     }
 
     @Test

@@ -16,6 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
 
 import trit.launcher.RunBundles;
 
@@ -57,6 +60,18 @@ final class TritFramework {
         options.add(cleanCaches());
         options.addAll(List.of(extra));
         return options.toArray(Option[]::new);
+    }
+
+    /**
+     * Stops the runtime's router bundle, for tests that drive the REST layer with a scripted
+     * router: the real one would otherwise also answer {@code auto} and {@code POST /v1/route}.
+     */
+    static void stopRealRouter(BundleContext context) throws BundleException {
+        for (Bundle bundle : context.getBundles()) {
+            if ("trit.router".equals(bundle.getSymbolicName()) && bundle.getState() == Bundle.ACTIVE) {
+                bundle.stop();
+            }
+        }
     }
 
     private static int freePort() {

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The {@code runtime/trit} launcher: {@code trit [serve] [options]} starts the server; later
- * subcommands ({@code eval}, {@code perplexity}, {@code bench}, {@code tokenize}) run tools
+ * subcommands ({@code eval}, {@code perplexity}, {@code bench}, {@code tokenize}, {@code route}) run tools
  * without starting it.
  */
 public final class Main {
@@ -16,6 +16,7 @@ public final class Main {
                    runtime/trit tokenize --vocab FILE [--special] [--add-bos|--no-bos] (--text TEXT | --file F | --jsonl) [--json]
                    runtime/trit bench --model FILE [--threads 1,2] [--pp 128,512] [--tg 64] [--reps 3] [--json]
                    runtime/trit bench --make-model large|b2|demo --out FILE [--seed N]
+                   runtime/trit route --text TEXT [--private] [--model ID] [--url URL] [--json]
                    runtime/trit java-home      print the JDK 25 the launcher uses
                    runtime/trit help
 
@@ -29,6 +30,11 @@ public final class Main {
 
             eval evaluates a GGUF model token by token (bitnet.cpp's seq numerics), greedy, and prints
             the top-K logits at every prompt position and generation step, then the generated ids.
+
+            route asks a running server (--url, default http://127.0.0.1:8080, or $TRIT_URL) where
+            the router would send TEXT, without generating anything (POST /v1/route), and prints the
+            decision: model, provider, deciding policy, reason, scores and fallbacks. --private adds
+            privacy=local_only. The API key, if the server needs one, comes from $TRIT_API_KEY.
             """;
 
     private Main() {
@@ -48,6 +54,7 @@ public final class Main {
                 case "tokenize" -> new TokenizeCommand(TokenizeCommand.Options.parse(toolArgs), System.in, System.out).run();
                 case "eval" -> new EvalCommand(EvalCommand.Options.parse(toolArgs), System.out).run();
                 case "bench" -> new BenchCommand(BenchCommand.Options.parse(toolArgs), System.out).run();
+                case "route" -> new RouteCommand(RouteCommand.Options.parse(toolArgs, System.getenv()), System.out).run();
                 case "help", "--help", "-h" -> {
                     System.out.print(USAGE);
                     yield 0;

@@ -34,6 +34,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 @JakartarsApplicationSelect(RestApplication.ALL_APPLICATIONS)
 public class ErrorMapper implements ExceptionMapper<Throwable> {
 
+    /** The code of a body that is not JSON. */
+    static final String INVALID_JSON = "invalid_json";
+
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
 
     @Context
@@ -49,7 +52,7 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         }
         if (failure instanceof JsonProcessingException json) {
             return ApiError.response(400, "The request body is not valid JSON: " + json.getOriginalMessage(),
-                    null, "invalid_json");
+                    null, INVALID_JSON);
         }
         LOG.error("Unexpected failure serving {} {}", method(), path(), failure);
         return ApiError.response(500, "Internal server error; the server log has the details.", null, "internal_error");

@@ -53,6 +53,16 @@ public class RequestLimitFilter implements ContainerRequestFilter {
         }
     }
 
+    /**
+     * Reads what is left of a body within the limit, before an answer that does not need it: an
+     * answer over an unread body can reach the client as a reset (see the class comment).
+     */
+    static void drain(ContainerRequestContext request, long limit) throws IOException {
+        if (request.hasEntity()) {
+            request.getEntityStream().readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
+        }
+    }
+
     private static Response tooLarge(String size, long limit) {
         Response error = ApiError.response(413, "The request body (" + size + ") is larger than the limit of "
                 + limit + " bytes (max.request.bytes)", null, "request_too_large");

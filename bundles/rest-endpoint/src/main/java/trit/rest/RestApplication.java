@@ -1,6 +1,9 @@
 package trit.rest;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Hashtable;
+import java.util.Map;
 
 import jakarta.ws.rs.core.Application;
 
@@ -12,6 +15,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.jakartars.whiteboard.JakartarsWhiteboardConstants;
 import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Trit API as a whiteboard application, mounted at the configured base path, and the holder
@@ -34,22 +39,36 @@ public class RestApplication {
     /** Selects every application, the whiteboard's default one included (for paths outside the base). */
     public static final String ALL_APPLICATIONS = "(" + JakartarsWhiteboardConstants.JAKARTA_RS_NAME + "=*)";
 
+    /** The framework property Felix HTTP reads its listening address from. */
+    static final String HTTP_HOST = "org.apache.felix.http.host";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RestApplication.class);
+
     private ServiceRegistration<Application> registration;
     private volatile RestConfiguration config;
+    private String host;
 
     @Activate
     void activate(BundleContext context, RestConfiguration config) {
         this.config = config;
-        registration = context.registerService(Application.class, new Application(), properties(config));
+        this.host = context.getProperty(HTTP_HOST);
+        warnIfExposedWithoutKeys();
+        registration = context.registerService(Application.class, new TritApplication(), properties(config));
     }
 
     @Modified
     void modified(RestConfiguration newConfig) {
         RestConfiguration old = this.config;
         this.config = newConfig;
+        warnIfExposedWithoutKeys();
         if (!normalizeBasePath(old.base_path()).equals(normalizeBasePath(newConfig.base_path()))) {
             registration.setProperties(properties(newConfig));
         }
+    }
+
+    /** The current settings (read them once per request: they may change between two reads). */
+    public RestConfiguration config() {
+        return config;
     }
 
     /** The largest request body accepted, in bytes. */
@@ -57,9 +76,47 @@ public class RestApplication {
         return config.max_request_bytes();
     }
 
+    /**
+     * Without keys the API answers loopback clients only (see {@link ApiAccessFilter}), so a
+     * server listening on another address serves nobody there: say so loudly, once per change.
+     */
+    private void warnIfExposedWithoutKeys() {
+        if (ApiAccessFilter.keys(config).isEmpty() && !isLoopback(host)) {
+            LOG.warn("""
+
+                    ************************************************************************
+                    * The server listens on {} but no API key is configured (api.keys in
+                    * trit.rest): /v1/... answers 401 to every client not on 127.0.0.1.
+                    * Configure api.keys to serve other machines.
+                    ************************************************************************""", host);
+        }
+    }
+
+    /** Whether {@code host} (null: Felix HTTP's default, every address) is a loopback address only. */
+    static boolean isLoopback(String host) {
+        if (host == null || host.isBlank()) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(host.trim()).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
     @Deactivate
     void deactivate() {
         registration.unregister();
+    }
+
+    /** Jersey's settings for the application (the whiteboard merges them into its own). */
+    static final class TritApplication extends Application {
+        @Override
+        public Map<String, Object> getProperties() {
+            // Jersey buffers the first 8 KiB of every answer to compute Content-Length, and a
+            // flush() before that is a no-op: streamed tokens would wait for the buffer to fill.
+            return Map.of("jersey.config.server.contentLength.buffer", 0);
+        }
     }
 
     static Hashtable<String, Object> properties(RestConfiguration config) {

@@ -1,0 +1,249 @@
+package trit.rest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import trit.api.chat.ChatDelta;
+import trit.api.chat.ChatResponse;
+import trit.api.chat.Usage;
+import trit.api.routing.Route;
+
+/**
+ * Answers one parsed request, whole or as server-sent events exactly like OpenAI's: the status
+ * and headers wait for the provider's first event, so that a failure before any token still gets
+ * its own status (404, 429, 503 ...) and the route is known for {@code X-Trit-Route}; after that,
+ * each delta is one {@code data:} event flushed at once, and a client that goes away cancels the
+ * generation at the next token.
+ */
+final class Answering {
+
+    /** The header that names the route: {@code provider=...; model=...; policy=...}. */
+    static final String ROUTE_HEADER = "X-Trit-Route";
+
+    static final MediaType EVENT_STREAM = MediaType.valueOf("text/event-stream; charset=utf-8");
+
+    private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+
+    /** How an endpoint reads its body: {@link RequestReader#chat} or {@link RequestReader#completion}. */
+    interface Reader {
+        RequestReader.Parsed read(JsonNode body, String privacyHeader, RequestReader.Limits limits);
+    }
+
+    private final RestApplication application;
+    private final Inference inference;
+    private final ApiMetrics metrics;
+    private final String endpoint;
+    private final Reader reader;
+    private final Wire wire;
+
+    Answering(RestApplication application, Inference inference, ApiMetrics metrics, String endpoint, Reader reader,
+              Wire wire) {
+        this.application = application;
+        this.inference = inference;
+        this.metrics = metrics;
+        this.endpoint = endpoint;
+        this.reader = reader;
+        this.wire = wire;
+    }
+
+    /** Reads the body (any content type: curl -d sends form-urlencoded unless told otherwise) and answers it. */
+    Response answer(InputStream body, String privacyHeader) throws IOException {
+        // The model label is set only once a provider took the request: ids clients make up must
+        // not become metric series of their own.
+        String model = "";
+        GenerationRun run = null;
+        try {
+            RequestReader.Parsed parsed = reader.read(JsonProvider.MAPPER.readTree(body), privacyHeader,
+                    RequestReader.Limits.of(application.config()));
+            run = inference.start(parsed.request());
+            model = parsed.request().model();
+            GenerationRun.Event first = run.next();
+            Response response = parsed.request().stream() ? stream(run, first, parsed.includeUsage()) : whole(run, first);
+            metrics.request(endpoint, run.answeringProvider(), model, 200);
+            return response;
+        } catch (ApiException e) {
+            failed(run == null ? "" : run.answeringProvider(), model, e.getResponse().getStatus(), e.error().error().code());
+            throw e;
+        } catch (JsonProcessingException e) {
+            failed("", model, 400, ErrorMapper.INVALID_JSON);
+            throw e;
+        }
+    }
+
+    private void failed(String provider, String model, int status, String code) {
+        metrics.request(endpoint, provider, model, status);
+        metrics.error(endpoint, provider, status, code);
+    }
+
+    private Response whole(GenerationRun run, GenerationRun.Event event) {
+        while (!(event instanceof GenerationRun.Done)) {
+            if (event instanceof GenerationRun.Failed failed) {
+                throw ApiException.from(failed.error());
+            }
+            event = run.next();
+        }
+        ChatResponse response = ((GenerationRun.Done) event).response();
+        ObjectNode json = envelope(newId(), wire.object(), response.model(), response.created());
+        json.putArray("choices").add(wire.choice(response));
+        json.set("usage", usage(response.usage()));
+        putRoute(json, run.route());
+        return withRoute(Response.ok(json, MediaType.APPLICATION_JSON_TYPE), run.route()).build();
+    }
+
+    private Response stream(GenerationRun run, GenerationRun.Event first, boolean includeUsage) {
+        if (first instanceof GenerationRun.Failed failed) {
+            throw ApiException.from(failed.error());
+        }
+        String id = newId();
+        long created = Instant.now().getEpochSecond();
+        StreamingOutput body = out -> {
+            try {
+                writeEvents(out, run, first, id, created, includeUsage);
+            } catch (IOException e) {
+                // The client went away: stop the generation at its next token; nobody is left to answer.
+                run.cancel();
+            }
+        };
+        return withRoute(Response.ok(body, EVENT_STREAM), run.route())
+                .header("Cache-Control", "no-cache")
+                .header("X-Accel-Buffering", "no")
+                .build();
+    }
+
+    private void writeEvents(OutputStream out, GenerationRun run, GenerationRun.Event first, String id,
+                             long created, boolean includeUsage) throws IOException {
+        String model = answeringModel(run);
+        ObjectNode opening = wire.openingChoice();
+        if (opening != null) {
+            ObjectNode chunk = chunk(id, created, model, opening, includeUsage);
+            putRoute(chunk, run.route());
+            send(out, chunk);
+        }
+        boolean deltas = false;
+        GenerationRun.Event event = first;
+        while (true) {
+            switch (event) {
+                case GenerationRun.Delta(ChatDelta delta) -> {
+                    deltas = true;
+                    ObjectNode choice = wire.deltaChoice(delta);
+                    if (choice != null) {
+                        send(out, chunk(id, created, model, choice, includeUsage));
+                    }
+                }
+                case GenerationRun.Done(ChatResponse response) -> {
+                    String content = response.choice().message().content();
+                    if (!deltas && content != null && !content.isEmpty()) {
+                        // A provider that answered in one piece: its text is the one delta.
+                        send(out, chunk(id, created, model, wire.deltaChoice(ChatDelta.text(content)), includeUsage));
+                    }
+                    send(out, chunk(id, created, model, wire.finishChoice(response.choice().finishReason()),
+                            includeUsage));
+                    if (includeUsage) {
+                        ObjectNode usage = envelope(id, wire.chunkObject(), model, created);
+                        usage.putArray("choices");
+                        usage.set("usage", usage(response.usage()));
+                        send(out, usage);
+                    }
+                    out.write(DONE);
+                    out.flush();
+                    return;
+                }
+                case GenerationRun.Failed(var error) -> {
+                    // Headers are gone: OpenAI's clients read an error event and raise it.
+                    metrics.error(endpoint, run.answeringProvider(), error.kind().httpStatus(),
+                            ApiException.from(error).error().error().code());
+                    send(out, JsonProvider.MAPPER.valueToTree(ApiException.from(error).error()));
+                    return;
+                }
+            }
+            event = run.next();
+        }
+    }
+
+    private ObjectNode chunk(String id, long created, String model, ObjectNode choice, boolean includeUsage) {
+        ObjectNode chunk = envelope(id, wire.chunkObject(), model, created);
+        chunk.putArray("choices").add(choice);
+        if (includeUsage) {
+            chunk.putNull("usage");
+        }
+        return chunk;
+    }
+
+    private static void send(OutputStream out, JsonNode event) throws IOException {
+        out.write("data: ".getBytes(StandardCharsets.UTF_8));
+        out.write(JsonProvider.MAPPER.writeValueAsBytes(event));
+        out.write("\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static ObjectNode envelope(String id, String object, String model, long created) {
+        ObjectNode json = JsonProvider.MAPPER.createObjectNode();
+        json.put("id", id);
+        json.put("object", object);
+        json.put("created", created > 0 ? created : Instant.now().getEpochSecond());
+        json.put("model", model);
+        return json;
+    }
+
+    private static ObjectNode usage(Usage usage) {
+        ObjectNode json = JsonProvider.MAPPER.createObjectNode();
+        json.put("prompt_tokens", usage.promptTokens());
+        json.put("completion_tokens", usage.completionTokens());
+        json.put("total_tokens", usage.totalTokens());
+        return json;
+    }
+
+    /** The model that answers: the route's when the router chose, else the one asked for. */
+    private static String answeringModel(GenerationRun run) {
+        Object route = run.route();
+        if (route instanceof Route r) {
+            return r.model();
+        }
+        if (route instanceof Map<?, ?> m && m.get("model") instanceof String model) {
+            return model;
+        }
+        return run.request().model();
+    }
+
+    private static void putRoute(ObjectNode json, Object route) {
+        if (route != null) {
+            json.set(Route.EXTENSION, JsonProvider.MAPPER.valueToTree(route));
+        }
+    }
+
+    private static Response.ResponseBuilder withRoute(Response.ResponseBuilder response, Object route) {
+        String header = routeHeader(route);
+        return header == null ? response : response.header(ROUTE_HEADER, header);
+    }
+
+    /** {@code provider=kimi; model=kimi-k2; policy=complexity}, or null without a route. */
+    static String routeHeader(Object route) {
+        if (route instanceof Route r) {
+            return "provider=" + r.provider() + "; model=" + r.model() + "; policy=" + r.policy();
+        }
+        if (route instanceof Map<?, ?> m) {
+            return "provider=" + m.get("provider") + "; model=" + m.get("model") + "; policy=" + m.get("policy");
+        }
+        return null;
+    }
+
+    private String newId() {
+        byte[] random = new byte[12];
+        ThreadLocalRandom.current().nextBytes(random);
+        return wire.idPrefix() + HexFormat.of().formatHex(random);
+    }
+}
