@@ -30,7 +30,7 @@ public record SyntheticModel(String name, String architecture, int embedding, in
                              int feedForward, int vocabulary, int contextLength) {
 
     /** The demo model {@code trit-demo}: small enough to make in a second and answer at once. */
-    public static final SyntheticModel DEMO = new SyntheticModel("trit-demo", "bitnet-b1.58", 256, 4, 4, 2, 768, 512, 2048);
+    public static final SyntheticModel DEMO = new SyntheticModel("trit-demo", "bitnet-b1.58", 256, 4, 4, 2, 768, 1024, 2048);
     /** The shape of 1bitLLM bitnet_b1_58-large. */
     public static final SyntheticModel LARGE = new SyntheticModel("large-shaped", "bitnet", 1536, 24, 16, 16, 4096, 32000, 2048);
     /** The body of microsoft BitNet-b1.58-2B-4T, with a 32000-token vocabulary. */
@@ -135,9 +135,6 @@ public record SyntheticModel(String name, String architecture, int embedding, in
      */
     private void vocabulary(GgufWriter w) {
         int fixed = 3 + 256;
-        if (vocabulary < fixed + WORDS.length) {
-            throw new IllegalArgumentException("a synthetic vocabulary needs at least " + (fixed + WORDS.length) + " tokens");
-        }
         String[] tokens = new String[vocabulary];
         float[] scores = new float[vocabulary];
         long[] types = new long[vocabulary];
@@ -151,9 +148,25 @@ public record SyntheticModel(String name, String architecture, int embedding, in
             tokens[3 + b] = String.format(Locale.ROOT, "<0x%02X>", b);
             types[3 + b] = 6;
         }
-        int next = fixed;
+        // The word pieces and every prefix of them, so SentencePiece's merges can build each word
+        // from its characters (a word whose prefixes were missing would fall back to bytes).
+        java.util.LinkedHashSet<String> pieces = new java.util.LinkedHashSet<>();
+        pieces.add("\u2581");
+        for (char ch = 'a'; ch <= 'z'; ch++) {
+            pieces.add(String.valueOf(ch));
+        }
         for (String word : WORDS) {
-            tokens[next] = "\u2581" + word;
+            String piece = "\u2581" + word;
+            for (int n = 2; n <= piece.length(); n++) {
+                pieces.add(piece.substring(0, n));
+            }
+        }
+        if (vocabulary < fixed + pieces.size()) {
+            throw new IllegalArgumentException("a synthetic vocabulary needs at least " + (fixed + pieces.size()) + " tokens");
+        }
+        int next = fixed;
+        for (String piece : pieces) {
+            tokens[next] = piece;
             types[next] = 1;
             scores[next] = -(next - fixed);
             next++;

@@ -44,10 +44,10 @@ class PrefillTest {
     void batchesGiveTheBitsOfSingleSteps(String arch) throws IOException {
         // bitnet: SiLU, no GQA; bitnet-b1.58: ReLU², 2 KV heads for 4 heads.
         SyntheticModel shape = new SyntheticModel("prefill-" + arch, arch, 256, 2, 4, arch.equals("bitnet") ? 4 : 2, 512,
-                512, 512);
+                1024, 512);
         Path file = dir.resolve(arch + ".gguf");
         shape.write(file, 3);
-        int[] prompt = new SplittableRandom(4).ints(77, 3, 512).toArray(); // two full batches and a partial one
+        int[] prompt = new SplittableRandom(4).ints(77, 3, 1024).toArray(); // two full batches and a partial one
         try (GgufFile gguf = GgufFile.open(file); BitnetModel model = BitnetModel.load(gguf)) {
             for (var kernel : new trit.api.kernel.TernaryKernel[] {vector, scalar}) {
                 ForwardPass pass = new ForwardPass(model, () -> kernel);

@@ -86,6 +86,14 @@ class TokenGeneratorTest {
     }
 
     @Test
+    void theDemoVocabularySpellsItsWordsAsWholePieces() {
+        int[] ids = tokenizer.encode("the quiet river", true, false);
+        assertEquals(4, ids.length, java.util.Arrays.toString(ids));
+        assertEquals("\u2581river", tokenizer.piece(ids[3]));
+        assertEquals("the quiet river", tokenizer.decode(ids));
+    }
+
+    @Test
     void greedyGenerationIsTheArgmaxOfEachStepAndStreamsItsText() {
         int[] prompt = tokenizer.encode("the river is quiet", true, false);
         List<Integer> expected = reference(prompt, 24);
