@@ -28,7 +28,7 @@ import trit.api.provider.ProviderException;
  * A provider whose behaviour a test scripts: answer, fail at once (thrown or called back), fail
  * after a delay, fail after its first delta, or never answer. It records every request it got.
  */
-final class ScriptedProvider implements InferenceProvider {
+class ScriptedProvider implements InferenceProvider {
 
     enum Mode { ANSWER, THROW, ERROR_CALLBACK, ERROR_AFTER_DELAY, ERROR_AFTER_DELTA, SILENT }
 
@@ -45,6 +45,8 @@ final class ScriptedProvider implements InferenceProvider {
     volatile Duration delay = Duration.ZERO;
     volatile String answer;
     volatile Usage usage = new Usage(10, 5);
+    /** When it last reported a failure, {@link System#nanoTime()}. */
+    volatile long failedAt;
 
     ScriptedProvider(String name, Locality locality, String model, int contextLength) {
         this.name = name;
@@ -111,6 +113,7 @@ final class ScriptedProvider implements InferenceProvider {
             }
             case ERROR_AFTER_DELAY -> TIMER.schedule(() -> {
                 if (done.compareAndSet(false, true)) {
+                    failedAt = System.nanoTime();
                     listener.onError(error);
                 }
             }, delay.toMillis(), TimeUnit.MILLISECONDS);
