@@ -48,7 +48,10 @@ record RouterSettings(boolean offline, boolean rejectUnknownModel, Set<ProviderE
                     + config.unknown_model() + "'");
         }
         EnumSet<ProviderException.Kind> kinds = EnumSet.noneOf(ProviderException.Kind.class);
-        for (String name : config.fallback_kinds() == null ? new String[0] : config.fallback_kinds()) {
+        // A .cfg file gives one string for the whole list: "OVERLOADED, TIMEOUT".
+        String[] names = String.join(",", config.fallback_kinds() == null ? new String[0] : config.fallback_kinds())
+                .split("[,\\s]+");
+        for (String name : names) {
             if (name.isBlank()) {
                 continue;
             }

@@ -9,7 +9,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
-import org.osgi.service.component.annotations.FieldOption;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -47,13 +46,40 @@ public class RoutingProvider implements InferenceProvider, Router {
     static final String NAME = "router";
     private static final long CREATED = 1_700_000_000L;
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            fieldOption = FieldOption.REPLACE, target = "(!(" + InferenceProvider.PROVIDER_NAME + "=" + NAME + "))")
+    /** The providers and their service properties, as one snapshot (replaced on every change). */
     volatile List<Map.Entry<Map<String, Object>, InferenceProvider>> providers = List.of();
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            fieldOption = FieldOption.REPLACE)
+    /** The policies and their service properties (ranking), as one snapshot (replaced on every change). */
     volatile List<Map.Entry<Map<String, Object>, RoutingPolicy>> policies = List.of();
+
+    // Bind, updated and unbind methods rather than injected fields: a policy re-ranked while it is
+    // registered must be re-ordered, and Felix SCR does not replace a field on a property change.
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(!(" + InferenceProvider.PROVIDER_NAME + "=" + NAME + "))")
+    synchronized void bindProvider(InferenceProvider provider, Map<String, Object> properties) {
+        providers = Snapshots.put(providers, provider, properties);
+    }
+
+    synchronized void updatedProvider(InferenceProvider provider, Map<String, Object> properties) {
+        providers = Snapshots.put(providers, provider, properties);
+    }
+
+    synchronized void unbindProvider(InferenceProvider provider) {
+        providers = Snapshots.remove(providers, provider);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    synchronized void bindPolicy(RoutingPolicy policy, Map<String, Object> properties) {
+        policies = Snapshots.put(policies, policy, properties);
+    }
+
+    synchronized void updatedPolicy(RoutingPolicy policy, Map<String, Object> properties) {
+        policies = Snapshots.put(policies, policy, properties);
+    }
+
+    synchronized void unbindPolicy(RoutingPolicy policy) {
+        policies = Snapshots.remove(policies, policy);
+    }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)

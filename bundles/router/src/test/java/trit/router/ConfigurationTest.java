@@ -30,6 +30,9 @@ class ConfigurationTest {
         RouterSettings settings = RouterSettings.from(Configs.of(RouterConfiguration.class,
                 Map.of("fallback_kinds", new String[] {"overloaded", " Timeout ", ""})));
         assertEquals(java.util.Set.of(Kind.OVERLOADED, Kind.TIMEOUT), settings.fallbackKinds());
+        RouterSettings fromCfgFile = RouterSettings.from(Configs.of(RouterConfiguration.class,
+                Map.of("fallback_kinds", new String[] {"UNAVAILABLE, upstream_error"})));
+        assertEquals(java.util.Set.of(Kind.UNAVAILABLE, Kind.UPSTREAM_ERROR), fromCfgFile.fallbackKinds());
     }
 
     @Test
