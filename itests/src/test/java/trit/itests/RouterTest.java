@@ -34,6 +34,7 @@ import org.osgi.framework.ServiceRegistration;
 import trit.api.chat.ChatMessage;
 import trit.api.chat.ChatRequest;
 import trit.api.chat.ChatResponse;
+import trit.api.provider.Availability;
 import trit.api.provider.InferenceProvider;
 import trit.api.provider.Locality;
 import trit.api.routing.Route;
@@ -66,8 +67,8 @@ public class RouterTest {
 
     @Before
     public void registerProviders() throws Exception {
-        registrations.add(new RoutedProvider("itest-local", Locality.LOCAL, "itest-bitnet", 4096).register(context));
-        registrations.add(new RoutedProvider("itest-cloud", Locality.CLOUD, "itest-kimi", 131_072).register(context));
+        registrations.add(new StaticProvider("itest-local", Locality.LOCAL, Availability.AVAILABLE, "itest-bitnet").register(context));
+        registrations.add(new StaticProvider("itest-cloud", Locality.CLOUD, Availability.AVAILABLE, "itest-kimi").register(context));
         router = await(InferenceProvider.class, "(trit.provider.name=router)");
         operatorView = await(Router.class, null);
     }

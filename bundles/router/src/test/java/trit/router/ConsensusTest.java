@@ -38,8 +38,7 @@ class ConsensusTest {
     }
 
     private RecordingListener run(ChatRequest request) throws InterruptedException {
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(request, listener);
+        RecordingListener listener = fixture.send(request);
         listener.await();
         return listener;
     }
@@ -92,9 +91,7 @@ class ConsensusTest {
         referee.answer = "AGREE";
         local.answer = "The capital of France is Paris, a city on the Seine.";
         cloud.answer = "France's capital city is Paris.";
-        fixture.policy(new ConsensusPolicy(new ConsensusPolicy.Settings(List.of(), 2, 10, "referee", Duration.ofSeconds(5))), 50);
-        fixture.router.consensus = (ConsensusPolicy) fixture.policies.stream().filter(e -> e.getValue().name().equals("consensus"))
-                .findFirst().orElseThrow().getValue();
+        fixture.consensus(new ConsensusPolicy.Settings(List.of(), 2, 10, "referee", Duration.ofSeconds(5)));
         fixture.provider(local).provider(cloud).provider(referee);
 
         ChatResponse response = run(critical("What is the capital of France?", Map.of())).completed();
@@ -110,9 +107,7 @@ class ConsensusTest {
         ScriptedProvider local2 = new ScriptedProvider("bitnet-b", Locality.LOCAL, "bitnet-other", 4096);
         local.answer = "A long answer number one.";
         local2.answer = "A long answer number two.";
-        fixture.policy(new ConsensusPolicy(new ConsensusPolicy.Settings(List.of(), 2, 10, "referee", Duration.ofSeconds(5))), 50);
-        fixture.router.consensus = (ConsensusPolicy) fixture.policies.stream().filter(e -> e.getValue().name().equals("consensus"))
-                .findFirst().orElseThrow().getValue();
+        fixture.consensus(new ConsensusPolicy.Settings(List.of(), 2, 10, "referee", Duration.ofSeconds(5)));
         fixture.provider(local).provider(local2).provider(referee).provider(cloud);
 
         ChatResponse response = run(critical("Summarize my notes", Map.of(Route.PRIVACY, Route.LOCAL_ONLY))).completed();
@@ -146,10 +141,8 @@ class ConsensusTest {
 
     @Test
     void aConfiguredPatternMakesARequestCriticalWithoutAskingForIt() throws Exception {
-        fixture.policy(new ConsensusPolicy(new ConsensusPolicy.Settings(List.of(Pattern.compile("dosage", Pattern.CASE_INSENSITIVE)),
-                2, 200, "", Duration.ofSeconds(5))), 50);
-        fixture.router.consensus = (ConsensusPolicy) fixture.policies.stream().filter(e -> e.getValue().name().equals("consensus"))
-                .findFirst().orElseThrow().getValue();
+        fixture.consensus(new ConsensusPolicy.Settings(List.of(Pattern.compile("dosage", Pattern.CASE_INSENSITIVE)),
+                2, 200, "", Duration.ofSeconds(5)));
         fixture.provider(local).provider(cloud);
         ChatRequest request = ChatRequest.of("auto", List.of(ChatMessage.user("What is the maximum dosage of ibuprofen?")));
         assertEquals("consensus", fixture.router.decide(request).policy());

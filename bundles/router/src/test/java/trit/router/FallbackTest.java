@@ -60,8 +60,7 @@ class FallbackTest {
         ScriptedProvider[] p = start();
         p[0].failing(ScriptedProvider.Mode.ERROR_CALLBACK, kind);
 
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
+        RecordingListener listener = fixture.send(SIMPLE);
         ChatResponse response = listener.completed();
 
         assertEquals("answer from kimi", response.choice().message().content());
@@ -80,9 +79,9 @@ class FallbackTest {
     void aConnectionErrorThrownByStreamFallsBack() throws Exception {
         ScriptedProvider[] p = start();
         p[0].failing(ScriptedProvider.Mode.THROW, Kind.UNAVAILABLE);
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
-        assertEquals("kimi", listener.completed().extensions().get(Route.EXTENSION) instanceof Route r ? r.provider() : null);
+        RecordingListener listener = fixture.send(SIMPLE);
+        listener.completed();
+        assertEquals("kimi", listener.finalRoute().provider());
     }
 
     @Test
@@ -95,8 +94,7 @@ class FallbackTest {
                 throw new IllegalStateException("bug");
             }
         }).provider(cloud);
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
+        RecordingListener listener = fixture.send(SIMPLE);
         listener.completed();
         assertEquals(List.of("INTERNAL", "ok"), listener.finalRoute().attempts().stream().map(Route.Attempt::outcome).toList());
     }
@@ -109,8 +107,7 @@ class FallbackTest {
         fixture.providers.removeIf(e -> e.getValue() == p[1]);
         fixture.provider(cloud, p[1].properties());
 
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
+        RecordingListener listener = fixture.send(SIMPLE);
         listener.completed();
         long switchMillis = (cloud.firstCall - p[0].failedAt) / 1_000_000;
         System.out.println("Fallback switch after the failure was known: " + switchMillis + " ms");
@@ -124,8 +121,7 @@ class FallbackTest {
         p[0].mode = ScriptedProvider.Mode.SILENT;
 
         long start = System.nanoTime();
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
+        RecordingListener listener = fixture.send(SIMPLE);
         listener.completed();
         long millis = (System.nanoTime() - start) / 1_000_000;
 
@@ -139,8 +135,7 @@ class FallbackTest {
         ScriptedProvider[] p = start();
         p[0].failing(ScriptedProvider.Mode.ERROR_AFTER_DELTA, Kind.UPSTREAM_ERROR);
 
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
+        RecordingListener listener = fixture.send(SIMPLE);
         ProviderException error = listener.failed();
 
         assertEquals(Kind.UPSTREAM_ERROR, error.kind());
@@ -155,8 +150,7 @@ class FallbackTest {
     void anInvalidRequestIsNotRetriedElsewhere() throws Exception {
         ScriptedProvider[] p = start();
         p[0].failing(ScriptedProvider.Mode.ERROR_CALLBACK, Kind.INVALID_REQUEST);
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
+        RecordingListener listener = fixture.send(SIMPLE);
         assertEquals(Kind.INVALID_REQUEST, listener.failed().kind());
         assertTrue(p[1].received.isEmpty());
     }
@@ -166,13 +160,11 @@ class FallbackTest {
         ScriptedProvider[] p = start();
         p[0].failing(ScriptedProvider.Mode.ERROR_CALLBACK, Kind.OVERLOADED);
 
-        RecordingListener open = new RecordingListener();
-        fixture.router.stream(SIMPLE, open);
-        assertEquals("kimi", open.completed().model().equals(RouterFixture.CLOUD_MODEL) ? "kimi" : "?");
+        RecordingListener open = fixture.send(SIMPLE);
+        assertEquals(RouterFixture.CLOUD_MODEL, open.completed().model());
 
-        RecordingListener privateOne = new RecordingListener();
-        fixture.router.stream(new ChatRequest("auto", SIMPLE.messages(), null, null, null, true,
-                Map.of(Route.PRIVACY, Route.LOCAL_ONLY)), privateOne);
+        RecordingListener privateOne = fixture.send(new ChatRequest("auto", SIMPLE.messages(), null, null, null, true,
+                Map.of(Route.PRIVACY, Route.LOCAL_ONLY)));
         ProviderException error = privateOne.failed();
         assertEquals(Kind.OVERLOADED, error.kind());
         assertEquals(1, p[1].received.size(), "only the open request reached the cloud");
@@ -183,8 +175,7 @@ class FallbackTest {
         ScriptedProvider[] p = start();
         p[0].failing(ScriptedProvider.Mode.ERROR_CALLBACK, Kind.OVERLOADED);
         p[1].failing(ScriptedProvider.Mode.THROW, Kind.RATE_LIMITED);
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
+        RecordingListener listener = fixture.send(SIMPLE);
         ProviderException error = listener.failed();
         assertEquals(Kind.RATE_LIMITED, error.kind());
         assertEquals("every provider tried failed: bitnet OVERLOADED, kimi RATE_LIMITED; last: kimi failed: RATE_LIMITED",
@@ -196,8 +187,7 @@ class FallbackTest {
         RouterSettings d = RouterSettings.DEFAULTS;
         ScriptedProvider[] p = start(new RouterSettings(false, false, d.fallbackKinds(), 1, d.firstOutputTimeout()));
         p[0].failing(ScriptedProvider.Mode.ERROR_CALLBACK, Kind.UNAVAILABLE);
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
+        RecordingListener listener = fixture.send(SIMPLE);
         assertEquals(Kind.UNAVAILABLE, listener.failed().kind());
         assertTrue(p[1].received.isEmpty());
     }
@@ -206,8 +196,7 @@ class FallbackTest {
     void aProviderThatIsNotAvailableIsSkippedWithoutBeingCalled() throws Exception {
         ScriptedProvider[] p = start();
         p[0].availability = Availability.loading("loading model.gguf");
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(SIMPLE, listener);
+        RecordingListener listener = fixture.send(SIMPLE);
         listener.completed();
         assertTrue(p[0].received.isEmpty());
         assertEquals(List.of("kimi"), listener.finalRoute().attempts().stream().map(Route.Attempt::provider).toList());
@@ -228,9 +217,8 @@ class FallbackTest {
     @Test
     void theRoutersOwnFieldsAreNotForwardedToProviders() throws Exception {
         ScriptedProvider[] p = start();
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(new ChatRequest("auto", SIMPLE.messages(), null, null, null, true,
-                Map.of(Route.PRIVACY, "none", RequestMarks.ROUTE, "auto", "user", "u-1")), listener);
+        RecordingListener listener = fixture.send(new ChatRequest("auto", SIMPLE.messages(), null, null, null, true,
+                Map.of(Route.PRIVACY, "none", RequestMarks.ROUTE, "auto", "user", "u-1")));
         listener.completed();
         assertEquals(Map.of("user", "u-1"), p[0].received.get(0).extensions());
         assertEquals(RouterFixture.LOCAL_MODEL, p[0].received.get(0).model(), "the provider is asked for its own model");

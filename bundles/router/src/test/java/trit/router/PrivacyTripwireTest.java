@@ -131,8 +131,7 @@ class PrivacyTripwireTest {
         local.failing(ScriptedProvider.Mode.ERROR_CALLBACK, Kind.OVERLOADED);
         ChatRequest open = ChatRequest.of("auto", List.of(ChatMessage.user("Analyze the trade-offs of " + SECRET)));
         assertEquals("bitnet", fixture.router.decide(open).provider());
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(open, listener);
+        RecordingListener listener = fixture.send(open);
         assertEquals(Kind.OVERLOADED, listener.failed().kind());
     }
 
@@ -143,8 +142,7 @@ class PrivacyTripwireTest {
         local.failing(ScriptedProvider.Mode.ERROR_CALLBACK, Kind.OVERLOADED);
         ChatRequest open = ChatRequest.of("auto", List.of(ChatMessage.user("Analyze the trade-offs of " + SECRET)));
         assertEquals("privacy", fixture.router.decide(open).policy());
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(open, listener);
+        RecordingListener listener = fixture.send(open);
         assertEquals(Kind.OVERLOADED, listener.failed().kind());
     }
 
@@ -182,8 +180,7 @@ class PrivacyTripwireTest {
     void theTripwireDoesSeeANonPrivateRequestThatFallsBackToTheCloud() throws Exception {
         start(RouterSettings.DEFAULTS);
         local.failing(ScriptedProvider.Mode.ERROR_CALLBACK, Kind.OVERLOADED);
-        RecordingListener listener = new RecordingListener();
-        fixture.router.stream(ChatRequest.of("auto", List.of(ChatMessage.user("hello"))), listener);
+        RecordingListener listener = fixture.send(ChatRequest.of("auto", List.of(ChatMessage.user("hello"))));
         assertEquals("cloud answer", listener.completed().choice().message().content());
         assertTrue(tripwire.bytes() > 0, "the tripwire saw the request");
         tripwire.close();

@@ -138,12 +138,10 @@ class RouterDecisionTest {
     void aSpentCloudBudgetRoutesLocalAndSaysWhy() throws Exception {
         fixture.policy(new BudgetPolicy(fixture.spend, 20), 700);
         ScriptedProvider cloud = (ScriptedProvider) fixture.providers.get(1).getValue();
-        RecordingListener first = new RecordingListener();
-        fixture.router.stream(ask("Prove that there are infinitely many primes."), first);
+        RecordingListener first = fixture.send(ask("Prove that there are infinitely many primes."));
         first.completed();
         assertEquals(15, fixture.spend.spentToday(), "the cloud answer's usage (10 + 5) is counted");
-        RecordingListener second = new RecordingListener();
-        fixture.router.stream(ask("Prove that sqrt 2 is irrational."), second);
+        RecordingListener second = fixture.send(ask("Prove that sqrt 2 is irrational."));
         second.completed();
         assertEquals(30, fixture.spend.spentToday());
 
@@ -204,8 +202,7 @@ class RouterDecisionTest {
     @Test
     void countersAddUpPerProviderPolicyAndOutcome() throws Exception {
         for (int i = 0; i < 3; i++) {
-            RecordingListener l = new RecordingListener();
-            fixture.router.stream(ask("Hi"), l);
+            RecordingListener l = fixture.send(ask("Hi"));
             l.completed();
         }
         assertThrows(ProviderException.class, () -> fixture.router.stream(new ChatRequest("auto",

@@ -34,9 +34,7 @@ final class RouterFixture {
         policy(new ContextLengthPolicy(), 800);
         policy(new BudgetPolicy(spend, 0), 700);
         policy(new ComplexityPolicy(new HeuristicComplexityEstimator(), ComplexityPolicy.DEFAULT_THRESHOLD), 100);
-        ConsensusPolicy consensus = new ConsensusPolicy();
-        policy(consensus, 50);
-        router.consensus = consensus;
+        consensus(ConsensusPolicy.Settings.DEFAULTS);
         router.start(settings);
     }
 
@@ -79,6 +77,20 @@ final class RouterFixture {
                 RoutingPolicy.POLICY_NAME, policy.name()), policy));
         router.policies = List.copyOf(policies);
         return this;
+    }
+
+    /** Streams {@code request} through the router into a new recording listener. */
+    RecordingListener send(trit.api.chat.ChatRequest request) {
+        RecordingListener listener = new RecordingListener();
+        router.stream(request, listener);
+        return listener;
+    }
+
+    /** Replaces the consensus policy, as a new configuration would. */
+    void consensus(ConsensusPolicy.Settings settings) {
+        ConsensusPolicy consensus = new ConsensusPolicy(settings);
+        policy(consensus, 50);
+        router.consensus = consensus;
     }
 
     void stop() {
