@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -79,8 +80,13 @@ final class FallbackStream implements Generation {
             attemptStart = System.nanoTime();
             long millis = settings.firstOutputTimeout().toMillis();
             if (millis > 0) {
-                timeout = timer.schedule(() -> listener.fail(new ProviderException(ProviderException.Kind.TIMEOUT,
-                        step.entry().name(), "no output within " + millis + " ms"), true), millis, TimeUnit.MILLISECONDS);
+                try {
+                    timeout = timer.schedule(() -> listener.fail(new ProviderException(ProviderException.Kind.TIMEOUT,
+                            step.entry().name(), "no output within " + millis + " ms"), true), millis, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException stopping) {
+                    // The router is being deactivated: the provider's own timeout still ends this attempt.
+                    timeout = null;
+                }
             }
         }
         Generation generation;
@@ -216,8 +222,17 @@ final class FallbackStream implements Generation {
             }
             if (next >= 0) {
                 int nextIndex = next;
-                executor.execute(() -> attempt(nextIndex));
-                return;
+                try {
+                    executor.execute(() -> attempt(nextIndex));
+                    return;
+                } catch (RejectedExecutionException stopping) {
+                    synchronized (FallbackStream.this) {
+                        done = true;
+                        route = route(step.entry().name(), step.model(), attempts);
+                    }
+                    terminal = new ProviderException(ProviderException.Kind.UNAVAILABLE, "router",
+                            "the router stopped before trying the next provider after " + error.getMessage());
+                }
             }
             outcome.finished(route, terminal.kind().name(), Map.of());
             downstream.onError(terminal);

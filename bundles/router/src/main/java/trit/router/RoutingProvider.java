@@ -90,8 +90,8 @@ public class RoutingProvider implements InferenceProvider, Router {
 
     private final RouteCounters counters = new RouteCounters();
     private volatile RouterSettings settings = RouterSettings.DEFAULTS;
-    private ExecutorService executor;
-    private ScheduledExecutorService timer;
+    private volatile ExecutorService executor;
+    private volatile ScheduledExecutorService timer;
 
     @Activate
     void activate(RouterConfiguration config) {
@@ -162,6 +162,9 @@ public class RoutingProvider implements InferenceProvider, Router {
 
     @Override
     public Generation stream(ChatRequest request, ChatStreamListener listener) {
+        if (executor.isShutdown()) {
+            throw new ProviderException(ProviderException.Kind.UNAVAILABLE, NAME, "the router is stopping");
+        }
         Plan plan;
         try {
             plan = plan(request);

@@ -226,6 +226,21 @@ class FallbackTest {
         assertFalse(listener.deltas.isEmpty());
     }
 
+    @Test
+    void aStoppedRouterRefusesNewRequestsAndEndsTheOnesWaitingForAFallback() throws Exception {
+        ScriptedProvider[] p = start();
+        p[0].failing(ScriptedProvider.Mode.ERROR_AFTER_DELAY, Kind.UPSTREAM_ERROR).delay = Duration.ofMillis(200);
+        RecordingListener waiting = fixture.send(SIMPLE);
+        fixture.stop();
+        ProviderException ended = waiting.failed();
+        assertEquals(Kind.UNAVAILABLE, ended.kind());
+        assertEquals("the router stopped before trying the next provider after bitnet failed: UPSTREAM_ERROR", ended.getMessage());
+        assertTrue(p[1].received.isEmpty());
+        ProviderException refused = org.junit.jupiter.api.Assertions.assertThrows(ProviderException.class,
+                () -> fixture.send(SIMPLE));
+        assertEquals("the router is stopping", refused.getMessage());
+    }
+
     /** Notes when it is first asked. */
     private static final class TimedProvider extends ScriptedProvider {
         private final ScriptedProvider delegate;
