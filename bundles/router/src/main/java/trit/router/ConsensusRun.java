@@ -165,8 +165,8 @@ final class ConsensusRun implements Generation {
         boolean agreed = answers.size() >= 2 && biggest.size() * 2 > answers.size();
         Answer chosen = agreed ? biggest.get(0) : answers.get(0);
         String agreement = (agreed ? biggest.size() : 1) + "/" + members.size();
-        String verdict = answers.size() < 2
-                ? "NO CONSENSUS: only " + answers.size() + " of " + members.size() + " providers answered"
+        String verdict = members.size() < 2 ? "NO CONSENSUS: only one provider is eligible for this request"
+                : answers.size() < 2 ? "NO CONSENSUS: only " + answers.size() + " of " + members.size() + " providers answered"
                 : agreed ? "agreed " + agreement + " (" + method + ")"
                 : "DISAGREED: no majority among " + answers.size() + " answers (" + method + ")";
         Route route = new Route(chosen.step().entry().name(), chosen.response().model(), plan.policy(),

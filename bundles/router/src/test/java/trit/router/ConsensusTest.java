@@ -151,6 +151,18 @@ class ConsensusTest {
     }
 
     @Test
+    void withOneEligibleProviderThereIsNoConsensusAndTheAnswerSaysSo() throws Exception {
+        fixture.provider(local).provider(cloud);
+        RecordingListener listener = run(critical("What is 2 + 2?", Map.of(Route.PRIVACY, Route.LOCAL_ONLY)));
+        ChatResponse response = listener.completed();
+        assertTrue(listener.finalRoute().reason().endsWith("NO CONSENSUS: only one provider is eligible for this request"),
+                listener.finalRoute().reason());
+        assertEquals("1/1", report(response).get("agreement"));
+        assertEquals(false, report(response).get("agreed"));
+        assertTrue(cloud.received.isEmpty());
+    }
+
+    @Test
     void normalisingIgnoresCasePunctuationAndSpacingButKeepsDecimals() {
         assertEquals("paris", ConsensusRun.normalise("  Paris. "));
         assertEquals("3.14", ConsensusRun.normalise("3,14"));
