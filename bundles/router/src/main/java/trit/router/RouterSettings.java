@@ -3,6 +3,7 @@ package trit.router;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 import trit.api.provider.ProviderException;
@@ -39,9 +40,18 @@ record RouterSettings(boolean offline, boolean rejectUnknownModel, Set<ProviderE
     }
 
     /**
-     * @throws IllegalArgumentException naming the key, the value and what is accepted
+     * @param raw the configuration as given: {@code offline} is checked there, because the typed
+     *            view reads anything but "true" (a typo such as "ture" included) as {@code false},
+     *            which would silently let private traffic go to the cloud
+     * @throws IllegalArgumentException naming the key, the value and what is accepted; the router
+     *                                  then does not start (fails closed) rather than guess
      */
-    static RouterSettings from(RouterConfiguration config) {
+    static RouterSettings from(RouterConfiguration config, Map<String, ?> raw) {
+        Object offline = raw.get("offline");
+        if (offline != null && !(offline instanceof Boolean)
+                && !String.valueOf(offline).trim().matches("(?i)true|false")) {
+            throw new IllegalArgumentException("trit.router offline must be true or false, was '" + offline + "'");
+        }
         String unknown = config.unknown_model() == null ? "auto" : config.unknown_model().trim().toLowerCase(Locale.ROOT);
         if (!unknown.equals("auto") && !unknown.equals("reject")) {
             throw new IllegalArgumentException("trit.router unknown.model must be 'auto' or 'reject', was '"

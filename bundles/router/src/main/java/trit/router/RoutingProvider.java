@@ -94,8 +94,8 @@ public class RoutingProvider implements InferenceProvider, Router {
     private volatile ScheduledExecutorService timer;
 
     @Activate
-    void activate(RouterConfiguration config) {
-        start(RouterSettings.from(config));
+    void activate(RouterConfiguration config, Map<String, Object> properties) {
+        start(RouterSettings.from(config, properties));
     }
 
     /** Starts with checked settings (what activation does; tests call it directly). */
@@ -106,8 +106,8 @@ public class RoutingProvider implements InferenceProvider, Router {
     }
 
     @Modified
-    void modified(RouterConfiguration config) {
-        settings = RouterSettings.from(config);
+    void modified(RouterConfiguration config, Map<String, Object> properties) {
+        settings = RouterSettings.from(config, properties);
     }
 
     @Deactivate

@@ -18,20 +18,24 @@ class ConfigurationTest {
         assertEquals(message, assertThrows(IllegalArgumentException.class, configure).getMessage());
     }
 
+    private static RouterSettings settings(Map<String, Object> typed) {
+        return RouterSettings.from(Configs.of(RouterConfiguration.class, typed), typed);
+    }
+
     @Test
     void theRouterDefaultsAreTheDocumentedOnes() {
-        RouterSettings settings = RouterSettings.from(Configs.of(RouterConfiguration.class, Map.of()));
+        RouterSettings settings = settings(Map.of());
         assertEquals(RouterSettings.DEFAULTS, settings);
+        assertEquals(true, RouterSettings.from(Configs.of(RouterConfiguration.class, Map.of("offline", true)),
+                Map.of("offline", "TRUE")).offline());
         assertEquals(Duration.ofSeconds(60), settings.firstOutputTimeout());
     }
 
     @Test
     void fallbackKindsAreParsedCaseInsensitively() {
-        RouterSettings settings = RouterSettings.from(Configs.of(RouterConfiguration.class,
-                Map.of("fallback_kinds", new String[] {"overloaded", " Timeout ", ""})));
+        RouterSettings settings = settings(Map.of("fallback_kinds", new String[] {"overloaded", " Timeout ", ""}));
         assertEquals(java.util.Set.of(Kind.OVERLOADED, Kind.TIMEOUT), settings.fallbackKinds());
-        RouterSettings fromCfgFile = RouterSettings.from(Configs.of(RouterConfiguration.class,
-                Map.of("fallback_kinds", new String[] {"UNAVAILABLE, upstream_error"})));
+        RouterSettings fromCfgFile = settings(Map.of("fallback_kinds", new String[] {"UNAVAILABLE, upstream_error"}));
         assertEquals(java.util.Set.of(Kind.UNAVAILABLE, Kind.UPSTREAM_ERROR), fromCfgFile.fallbackKinds());
     }
 
@@ -40,15 +44,16 @@ class ConfigurationTest {
         refused("trit.router fallback.kinds: unknown kind 'BROKEN'; expected names of [INVALID_REQUEST, "
                 + "CONTEXT_LENGTH_EXCEEDED, AUTHENTICATION, PERMISSION_DENIED, MODEL_NOT_FOUND, OVERLOADED, RATE_LIMITED, "
                 + "QUOTA_EXHAUSTED, UNAVAILABLE, TIMEOUT, UPSTREAM_ERROR, CANCELLED, INTERNAL]",
-                () -> RouterSettings.from(Configs.of(RouterConfiguration.class, Map.of("fallback_kinds", new String[] {"BROKEN"}))));
+                () -> settings(Map.of("fallback_kinds", new String[] {"BROKEN"})));
         refused("trit.router fallback.kinds must not contain CANCELLED: a cancelled request is never sent elsewhere",
-                () -> RouterSettings.from(Configs.of(RouterConfiguration.class, Map.of("fallback_kinds", new String[] {"CANCELLED"}))));
+                () -> settings(Map.of("fallback_kinds", new String[] {"CANCELLED"})));
+        refused("trit.router offline must be true or false, was 'ture'", () -> settings(Map.of("offline", "ture")));
         refused("trit.router max.attempts must be >= 1, was 0",
-                () -> RouterSettings.from(Configs.of(RouterConfiguration.class, Map.of("max_attempts", 0))));
+                () -> settings(Map.of("max_attempts", 0)));
         refused("trit.router first.output.timeout.ms must be >= 0, was -1",
-                () -> RouterSettings.from(Configs.of(RouterConfiguration.class, Map.of("first_output_timeout_ms", -1L))));
+                () -> settings(Map.of("first_output_timeout_ms", -1L)));
         refused("trit.router unknown.model must be 'auto' or 'reject', was 'maybe'",
-                () -> RouterSettings.from(Configs.of(RouterConfiguration.class, Map.of("unknown_model", "maybe"))));
+                () -> settings(Map.of("unknown_model", "maybe")));
     }
 
     @Test
