@@ -181,6 +181,26 @@ public class RouterTest {
         awaitTrue(() -> operatorView.decide(PROOF).provider().equals("itest-cloud"), "online again", () -> "");
     }
 
+    @Test
+    public void aMistypedOfflineValueStopsAllRoutingRatherThanRoutingToTheCloud() throws Exception {
+        Files.writeString(configFile("trit.router"), "offline = ture\n");
+        awaitTrue(() -> refusal(PROOF).equals("the router is not routing: its configuration is invalid: "
+                + "trit.router offline must be true or false, was 'ture'"), "the router to stop routing", () -> refusal(PROOF));
+        Files.writeString(configFile("trit.router"), "offline = true\n");
+        awaitTrue(() -> refusal(PROOF).isEmpty() && operatorView.decide(PROOF).provider().equals("itest-local"),
+                "the corrected configuration to apply", () -> refusal(PROOF));
+    }
+
+    /** Why the router refuses to route {@code request}, or "" when it routes it. */
+    private String refusal(ChatRequest request) {
+        try {
+            operatorView.decide(request);
+            return "";
+        } catch (trit.api.provider.ProviderException e) {
+            return e.getMessage();
+        }
+    }
+
     private static boolean recentlyAll(ConcurrentLinkedQueue<String> providers, String expected) {
         List<String> last = new ArrayList<>(providers);
         return last.size() >= 20 && last.subList(last.size() - 20, last.size()).stream().allMatch(expected::equals);

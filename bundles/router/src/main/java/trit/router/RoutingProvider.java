@@ -15,6 +15,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import trit.api.chat.ChatRequest;
 import trit.api.chat.Usage;
@@ -88,14 +90,19 @@ public class RoutingProvider implements InferenceProvider, Router {
     @Reference
     CloudSpend spend;
 
+    private static final Logger LOG = LoggerFactory.getLogger(RoutingProvider.class);
+
     private final RouteCounters counters = new RouteCounters();
+    /** The settings, or {@code null} while the configuration is invalid (then nothing is routed). */
     private volatile RouterSettings settings = RouterSettings.DEFAULTS;
+    private volatile String configurationError = "";
     private volatile ExecutorService executor;
     private volatile ScheduledExecutorService timer;
 
     @Activate
     void activate(RouterConfiguration config, Map<String, Object> properties) {
-        start(RouterSettings.from(config, properties));
+        start(RouterSettings.DEFAULTS);
+        modified(config, properties);
     }
 
     /** Starts with checked settings (what activation does; tests call it directly). */
@@ -105,9 +112,22 @@ public class RoutingProvider implements InferenceProvider, Router {
         timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("trit-router-timer").factory());
     }
 
+    /**
+     * Applies a new configuration. An invalid one stops all routing until it is fixed (fail
+     * closed): keeping the previous settings would, for instance, keep routing to the cloud after
+     * an operator mistyped {@code offline = true}. (SCR only logs an exception thrown here.)
+     */
     @Modified
     void modified(RouterConfiguration config, Map<String, Object> properties) {
-        settings = RouterSettings.from(config, properties);
+        try {
+            RouterSettings checked = RouterSettings.from(config, properties);
+            configurationError = "";
+            settings = checked;
+        } catch (IllegalArgumentException e) {
+            configurationError = e.getMessage();
+            settings = null;
+            LOG.error("Invalid router configuration; no request is routed until it is fixed: {}", e.getMessage());
+        }
     }
 
     @Deactivate
@@ -152,7 +172,7 @@ public class RoutingProvider implements InferenceProvider, Router {
 
     @Override
     public RouteDecision decide(ChatRequest request) {
-        return plan(request).decision();
+        return plan(request, settings()).decision();
     }
 
     @Override
@@ -165,9 +185,10 @@ public class RoutingProvider implements InferenceProvider, Router {
         if (executor.isShutdown()) {
             throw new ProviderException(ProviderException.Kind.UNAVAILABLE, NAME, "the router is stopping");
         }
+        RouterSettings current = settings();
         Plan plan;
         try {
-            plan = plan(request);
+            plan = plan(request, current);
         } catch (ProviderException e) {
             counters.count(NAME, "none", e.kind().name());
             throw e;
@@ -176,13 +197,23 @@ public class RoutingProvider implements InferenceProvider, Router {
         if (plan.consensus() != null) {
             return new ConsensusRun(plan, forwarded, listener, executor, this::finished).start();
         }
-        return new FallbackStream(plan, forwarded, listener, settings, executor, timer, this::finished).start();
+        return new FallbackStream(plan, forwarded, listener, current, executor, timer, this::finished).start();
     }
 
-    Plan plan(ChatRequest request) {
+    /** The current settings; while the configuration is invalid, the reason nothing is routed. */
+    private RouterSettings settings() {
+        RouterSettings current = settings;
+        if (current == null) {
+            throw new ProviderException(ProviderException.Kind.UNAVAILABLE, NAME,
+                    "the router is not routing: its configuration is invalid: " + configurationError);
+        }
+        return current;
+    }
+
+    private Plan plan(ChatRequest request, RouterSettings current) {
         List<RankedPolicy> ranked = policies.stream().map(e -> RankedPolicy.of(e.getValue(), e.getKey()))
                 .sorted(RankedPolicy.CONSULTATION_ORDER).toList();
-        return Planner.plan(request, entries(), ranked, consensus, settings);
+        return Planner.plan(request, entries(), ranked, consensus, current);
     }
 
     private List<ProviderEntry> entries() {

@@ -200,6 +200,22 @@ class RouterDecisionTest {
     }
 
     @Test
+    void anInvalidConfigurationStopsAllRoutingUntilItIsFixed() {
+        Map<String, Object> typo = Map.of("offline", "ture");
+        fixture.router.modified(Configs.of(RouterConfiguration.class, typo), typo);
+        ProviderException e = assertThrows(ProviderException.class, () -> fixture.router.decide(ask("Hi")));
+        assertEquals(Kind.UNAVAILABLE, e.kind());
+        assertEquals("the router is not routing: its configuration is invalid: trit.router offline must be true or false, "
+                + "was 'ture'", e.getMessage());
+        assertThrows(ProviderException.class, () -> fixture.send(ask("Hi")));
+
+        Map<String, Object> fixed = Map.of("offline", "true");
+        fixture.router.modified(Configs.of(RouterConfiguration.class, Map.of("offline", true)), fixed);
+        RouteDecision decision = fixture.router.decide(ask("Prove that there are infinitely many primes."));
+        assertEquals("bitnet", decision.provider(), "offline now");
+    }
+
+    @Test
     void countersAddUpPerProviderPolicyAndOutcome() throws Exception {
         for (int i = 0; i < 3; i++) {
             RecordingListener l = fixture.send(ask("Hi"));
