@@ -10,6 +10,8 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import trit.api.chat.ChatMessage;
 import trit.api.chat.ChatRequest;
@@ -46,7 +48,10 @@ public class PrivacyPolicy implements RoutingPolicy {
         int service_ranking() default 1000;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(PrivacyPolicy.class);
+
     private volatile List<Pattern> patterns = List.of();
+    private volatile String invalid = "";
 
     public PrivacyPolicy() {
     }
@@ -55,10 +60,20 @@ public class PrivacyPolicy implements RoutingPolicy {
         this.patterns = compile(PID + " private.patterns", patterns);
     }
 
+    /**
+     * An invalid pattern keeps every request local until it is fixed (fail closed): the operator
+     * meant some requests to be private, and which ones cannot be known.
+     */
     @Activate
     @Modified
     void configure(Config config) {
-        patterns = compile(PID + " private.patterns", config.private_patterns());
+        try {
+            patterns = compile(PID + " private.patterns", config.private_patterns());
+            invalid = "";
+        } catch (IllegalArgumentException e) {
+            invalid = e.getMessage();
+            LOG.error("Invalid privacy configuration; every request stays local until it is fixed: {}", invalid);
+        }
     }
 
     /** Compiles configured patterns; {@code key} names the setting in the error. */
@@ -81,7 +96,9 @@ public class PrivacyPolicy implements RoutingPolicy {
     @Override
     public Verdict evaluate(ChatRequest request, List<Candidate> candidates) {
         String why;
-        if (RequestMarks.isPrivate(request)) {
+        if (!invalid.isEmpty()) {
+            why = "the privacy configuration is invalid, every request stays local: " + invalid;
+        } else if (RequestMarks.isPrivate(request)) {
             why = "the request is private (privacy=local_only)";
         } else {
             Pattern matched = firstMatch(request);

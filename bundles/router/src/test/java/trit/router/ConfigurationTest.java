@@ -4,12 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
+import trit.api.chat.ChatMessage;
+import trit.api.chat.ChatRequest;
+import trit.api.provider.Availability;
+import trit.api.provider.Locality;
 import trit.api.provider.ProviderException.Kind;
+import trit.api.routing.Candidate;
+import trit.api.routing.Verdict;
 
 /** Every configuration value is checked, and a bad one is refused with the key, the value and what is accepted. */
 class ConfigurationTest {
@@ -58,8 +65,6 @@ class ConfigurationTest {
 
     @Test
     void badPolicyValuesAreRefused() {
-        refused("trit.router.privacy private.patterns: '([' is not a regular expression: Unclosed character class",
-                () -> new PrivacyPolicy().configure(Configs.of(PrivacyPolicy.Config.class, Map.of("private_patterns", new String[] {"(["}))));
         refused("trit.router.complexity threshold must be in [0, 1], was 1.5",
                 () -> new ComplexityPolicy().configure(Configs.of(ComplexityPolicy.Config.class, Map.of("threshold", 1.5))));
         refused("trit.router.context-length default.max.tokens must be >= 1, was 0",
@@ -72,6 +77,24 @@ class ConfigurationTest {
                 () -> new ConsensusPolicy().configure(Configs.of(ConsensusPolicy.Config.class, Map.of("providers", 1))));
         refused("trit.router.consensus critical.patterns: '*x' is not a regular expression: Dangling meta character '*'",
                 () -> new ConsensusPolicy().configure(Configs.of(ConsensusPolicy.Config.class, Map.of("critical_patterns", new String[] {"*x"}))));
+    }
+
+    @Test
+    void anInvalidPrivatePatternKeepsEveryRequestLocalUntilFixed() {
+        PrivacyPolicy privacy = new PrivacyPolicy();
+        privacy.configure(Configs.of(PrivacyPolicy.Config.class, Map.of("private_patterns", new String[] {"(["})));
+        List<Candidate> candidates = List.of(
+                new Candidate("bitnet", Locality.LOCAL, List.of(), Availability.AVAILABLE),
+                new Candidate("kimi", Locality.CLOUD, List.of(), Availability.AVAILABLE));
+        Verdict verdict = privacy.evaluate(ChatRequest.of("auto", List.of(ChatMessage.user("Hi"))), candidates);
+        assertEquals(Verdict.Type.RESTRICT, verdict.type());
+        assertEquals(List.of("bitnet"), verdict.providers());
+        assertEquals("the privacy configuration is invalid, every request stays local: trit.router.privacy "
+                + "private.patterns: '([' is not a regular expression: Unclosed character class", verdict.reason());
+
+        privacy.configure(Configs.of(PrivacyPolicy.Config.class, Map.of("private_patterns", new String[] {"secret"})));
+        assertEquals(Verdict.Type.ABSTAIN,
+                privacy.evaluate(ChatRequest.of("auto", List.of(ChatMessage.user("Hi"))), candidates).type());
     }
 
     @Test
