@@ -91,22 +91,25 @@ public class RuntimeTest {
                 new StaticProvider("itest-one", Availability.AVAILABLE, "zeta-model", "alpha-model").register(context);
         ServiceRegistration<InferenceProvider> second = null;
         try {
-            JsonNode models = http.await("/v1/models", r -> r.json().path("data").size() == 2,
-                    "the first provider's models to appear").json();
+            // The router serves "auto" while any provider is registered.
+            JsonNode models = http.await("/v1/models", r -> r.json().path("data").size() == 3,
+                    "the first provider's models and the router's auto to appear").json();
             JsonNode alpha = models.path("data").get(0);
             assertEquals("alpha-model", alpha.path("id").asText());
             assertEquals("model", alpha.path("object").asText());
             assertEquals("itest", alpha.path("owned_by").asText());
             assertEquals(1_700_000_000L, alpha.path("created").asLong());
-            assertEquals("zeta-model", models.path("data").get(1).path("id").asText());
+            assertEquals("auto", models.path("data").get(1).path("id").asText());
+            assertEquals("trit", models.path("data").get(1).path("owned_by").asText());
+            assertEquals("zeta-model", models.path("data").get(2).path("id").asText());
 
             second = new StaticProvider("itest-two", Availability.AVAILABLE, "beta-model").register(context);
-            http.await("/v1/models", r -> ids(r).equals(List.of("alpha-model", "beta-model", "zeta-model")),
+            http.await("/v1/models", r -> ids(r).equals(List.of("alpha-model", "auto", "beta-model", "zeta-model")),
                     "the second provider's model to appear");
 
             first.unregister();
             first = null;
-            http.await("/v1/models", r -> ids(r).equals(List.of("beta-model")), "the first provider's models to go");
+            http.await("/v1/models", r -> ids(r).equals(List.of("auto", "beta-model")), "the first provider's models to go");
         } finally {
             if (first != null) {
                 first.unregister();

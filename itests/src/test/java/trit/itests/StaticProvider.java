@@ -19,15 +19,21 @@ import trit.api.provider.InferenceProvider;
 import trit.api.provider.Locality;
 import trit.api.provider.ModelInfo;
 
-/** A provider the tests register and unregister while the framework runs; it answers "ok". */
+/** A provider the tests register and unregister while the framework runs; it answers "ok" */
 final class StaticProvider implements InferenceProvider {
 
     private final String name;
+    private final Locality locality;
     private final List<ModelInfo> models;
     private final Availability availability;
 
     StaticProvider(String name, Availability availability, String... modelIds) {
+        this(name, Locality.LOCAL, availability, modelIds);
+    }
+
+    StaticProvider(String name, Locality locality, Availability availability, String... modelIds) {
         this.name = name;
+        this.locality = locality;
         this.availability = availability;
         this.models = java.util.Arrays.stream(modelIds).map(id -> new ModelInfo(id, "itest", 1_700_000_000L, 2048)).toList();
     }
@@ -46,7 +52,7 @@ final class StaticProvider implements InferenceProvider {
 
     @Override
     public Locality locality() {
-        return Locality.LOCAL;
+        return locality;
     }
 
     @Override
