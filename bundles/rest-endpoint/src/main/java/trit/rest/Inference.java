@@ -38,7 +38,7 @@ public class Inference {
      * @throws ApiException 404 / 503 when no provider serves the model now, 429 when the server is saturated
      */
     GenerationRun start(ChatRequest request) {
-        InferenceProvider provider = providers.forModel(request.model());
+        InferenceProvider provider = providers.forRequest(request);
         RestConfiguration config = application.config();
         int limit = config.max_concurrent_generations();
         if (active.incrementAndGet() > limit) {

@@ -10,13 +10,16 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import trit.api.chat.ChatRequest;
 import trit.api.provider.Availability;
 import trit.api.provider.InferenceProvider;
+import trit.api.provider.Locality;
 import trit.api.provider.ModelInfo;
+import trit.api.routing.Route;
 
 /**
- * The providers registered now, and which one answers a model id: the provider that lists it,
- * else the router (provider {@value #ROUTER}) for {@code auto} and for ids no single provider serves.
+ * The providers registered now, and which one answers a request: the router (provider
+ * {@value #ROUTER}) whenever it runs, else the provider that lists the model id.
  */
 @Component(service = Providers.class)
 public class Providers {
@@ -37,12 +40,16 @@ public class Providers {
     }
 
     /**
-     * The provider that answers {@code model}.
+     * The provider that answers {@code request}: the router whenever one runs (it keeps privacy,
+     * the offline switch and the cloud budget, and sends a named model to its provider), else the
+     * provider that lists the model.
      *
      * @throws ApiException 404 for an id nobody serves, 503 for {@code auto} without a router and
-     *                      for a provider that is loading or unavailable
+     *                      for a provider that is loading or unavailable, 400 for a private request
+     *                      naming a cloud model when no router runs
      */
-    public InferenceProvider forModel(String model) {
+    public InferenceProvider forRequest(ChatRequest request) {
+        String model = request.model();
         List<InferenceProvider> now = providers;
         InferenceProvider chosen = null;
         InferenceProvider router = null;
@@ -53,16 +60,20 @@ public class Providers {
                 chosen = provider;
             }
         }
-        if (chosen == null) {
-            chosen = router;
-        }
-        if (chosen == null) {
+        if (chosen == null && router == null) {
             if (model.equals(RequestReader.AUTO)) {
                 throw new ApiException(503, "No provider is available: model \"auto\" needs the router, and no "
                         + "router is running", "model", "no_provider_available");
             }
             throw new ApiException(404, "The model '" + model + "' does not exist; GET /v1/models lists the models "
                     + "served now", "model", "model_not_found");
+        }
+        if (router != null) {
+            chosen = router;
+        } else if (Route.LOCAL_ONLY.equals(request.extensions().get(Route.PRIVACY)) && chosen.locality() != Locality.LOCAL) {
+            // Without a router nothing else stands between a private request and a cloud provider.
+            throw new ApiException(400, "The model '" + model + "' is served by a cloud provider, and the request is "
+                    + "private (privacy=local_only)", "model", "private_request_to_cloud");
         }
         Availability availability = chosen.availability();
         if (!availability.isAvailable()) {
