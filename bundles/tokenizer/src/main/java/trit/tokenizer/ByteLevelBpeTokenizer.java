@@ -6,6 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import trit.api.tokenizer.ChatTemplate;
+
 
 /**
  * Byte-level BPE as LLaMA-3 (and BitNet-b1.58-2B-4T) uses it: the pre-tokenizer regex splits the
@@ -47,8 +49,8 @@ final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     /**
      * @param merges "left right" pairs in rank order
      */
-    ByteLevelBpeTokenizer(Vocabulary vocab, String[] merges, String pattern, boolean ignoreMerges) {
-        super(vocab);
+    ByteLevelBpeTokenizer(Vocabulary vocab, String[] merges, String pattern, boolean ignoreMerges, ChatTemplate chatTemplate) {
+        super(vocab, chatTemplate);
         this.pretokenizer = Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
         this.llama3 = pattern.equals(LLAMA3_PATTERN);
         this.ignoreMerges = ignoreMerges;

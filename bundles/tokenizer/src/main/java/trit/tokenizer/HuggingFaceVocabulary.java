@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import trit.api.tokenizer.ChatTemplate;
 import trit.api.tokenizer.SpecialTokens;
 import trit.api.tokenizer.Tokenizer;
 import trit.gguf.GgufFormatException;
@@ -138,11 +139,40 @@ final class HuggingFaceVocabulary {
                 : postProcessor.toString().contains("\"SpecialToken\"")
                 && bos >= 0 && postProcessor.toString().contains(tokens[bos]);
         SpecialTokens special = new SpecialTokens(bos, eos, eot, pad, addBos, config.path("add_eos_token").asBoolean(false));
+        Vocabulary vocab = new Vocabulary(tokens, types, special);
+        ChatTemplate chat = ChatTemplates.choose(chatTemplate(config, configPath.getFileName() + ": "), "tokenizer_config", vocab, null, true);
         try {
-            return new ByteLevelBpeTokenizer(new Vocabulary(tokens, types, special), merges, pattern, ignoreMerges);
+            return new ByteLevelBpeTokenizer(vocab, merges, pattern, ignoreMerges, chat);
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(where + "model." + e.getMessage());
         }
+    }
+
+    /**
+     * The config's {@code chat_template}: a string, or a list of {@code {"name", "template"}}
+     * of which transformers uses the one named {@code default}; {@code null} when there is none.
+     */
+    static String chatTemplate(JsonNode config, String where) throws GgufFormatException {
+        JsonNode template = config.path("chat_template");
+        if (template.isMissingNode() || template.isNull()) {
+            return null;
+        }
+        if (template.isTextual()) {
+            return template.asText();
+        }
+        if (template.isArray()) {
+            List<String> names = new ArrayList<>();
+            for (JsonNode named : template) {
+                expect(named.path("name").isTextual() && named.path("template").isTextual(),
+                        where + "chat_template[" + names.size() + "] is not a {\"name\", \"template\"} pair of strings");
+                if (named.path("name").asText().equals("default")) {
+                    return named.path("template").asText();
+                }
+                names.add(named.path("name").asText());
+            }
+            throw new GgufFormatException(where + "chat_template has no template named 'default' (it has " + names + ")");
+        }
+        throw new GgufFormatException(where + "chat_template is neither a string nor a list of named templates");
     }
 
     private static void expect(boolean condition, String message) throws GgufFormatException {

@@ -7,7 +7,6 @@ import java.util.List;
 
 import trit.api.chat.ChatMessage;
 import trit.api.tokenizer.ChatTemplate;
-
 import trit.api.tokenizer.SpecialTokens;
 import trit.api.tokenizer.StreamingDecoder;
 import trit.api.tokenizer.Tokenizer;
@@ -20,10 +19,12 @@ import trit.api.tokenizer.Tokenizer;
 abstract class VocabularyTokenizer implements Tokenizer {
 
     final Vocabulary vocab;
+    final ChatTemplate chatTemplate;
     private final SpecialMatcher specials;
 
-    VocabularyTokenizer(Vocabulary vocab) {
+    VocabularyTokenizer(Vocabulary vocab, ChatTemplate chatTemplate) {
         this.vocab = vocab;
+        this.chatTemplate = java.util.Objects.requireNonNull(chatTemplate, "chatTemplate");
         this.specials = new SpecialMatcher(vocab);
     }
 
@@ -79,14 +80,20 @@ abstract class VocabularyTokenizer implements Tokenizer {
     }
 
     @Override
-    public ChatTemplate chatTemplate() {
-        // Replaced by the chat-template work (issue 7); nothing calls it before that lands.
-        throw new UnsupportedOperationException("chat templates are not implemented yet");
+    public final ChatTemplate chatTemplate() {
+        return chatTemplate;
     }
 
+    /**
+     * The rendered prompt is the template's text, control tokens and all: it is encoded with
+     * special tokens recognised. Message contents pass through the template as text, so a user
+     * who writes {@code <|eot_id|>} does get the control token here, as with llama.cpp and
+     * transformers' {@code apply_chat_template}. BOS follows the vocabulary unless the template
+     * wrote it; EOS is never added (the prompt ends where the model is to go on).
+     */
     @Override
-    public int[] encodeChat(List<ChatMessage> messages) {
-        String prompt = chatTemplate().render(messages, true);
+    public final int[] encodeChat(List<ChatMessage> messages) {
+        String prompt = chatTemplate.render(messages, true);
         SpecialTokens special = vocab.special;
         int[] tokens = encode(prompt, false, true);
         boolean addBos = special.addBos() && special.bos() >= 0 && (tokens.length == 0 || tokens[0] != special.bos());
