@@ -61,7 +61,7 @@ final class JinjaChatTemplate implements ChatTemplate {
         Map<String, Object> bindings = new LinkedHashMap<>(tokens);
         bindings.put("messages", messages.stream().map(JinjaChatTemplate::asDict).toList());
         bindings.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result = Engine.JINJAVA.renderForResult(template, bindings);
+        RenderResult result = withOwnClassLoader(() -> Engine.JINJAVA.renderForResult(template, bindings));
         for (TemplateError error : result.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw failure(error);
@@ -79,6 +79,22 @@ final class JinjaChatTemplate implements ChatTemplate {
             }
         }
         return new IllegalArgumentException(where + "fails" + line + ": " + error.getMessage());
+    }
+
+    /**
+     * Runs {@code work} with this bundle's class loader as the thread's context class loader:
+     * Jinjava's expression language loads its parser classes by name through the context class
+     * loader, which in a framework is the caller's and cannot see this bundle's private packages.
+     */
+    private static <T> T withOwnClassLoader(java.util.function.Supplier<T> work) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(JinjaChatTemplate.class.getClassLoader());
+        try {
+            return work.get();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     /** A message as transformers hands it to a template: a dict with the OpenAI field names. */
