@@ -9,12 +9,16 @@ import java.util.Objects;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.objects.date.StrftimeFormatter;
+
+import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ELResolver;
 
 import trit.api.chat.ChatMessage;
 import trit.api.tokenizer.ChatTemplate;
@@ -24,7 +28,8 @@ import trit.api.tokenizer.ChatTemplate;
  * renders it: {@code trim_blocks} and {@code lstrip_blocks}, one trailing newline of the
  * template dropped (Jinja's default), Python's operator precedence, dict keys and iteration, and
  * the globals and filters transformers adds ({@code raise_exception}, {@code strftime_now},
- * {@code tojson} as {@code json.dumps} writes it, {@code trim} as {@code str.strip()}).
+ * {@code tojson} as {@code json.dumps} writes it, {@code trim} as {@code str.strip()}), and
+ * Python's {@code str} methods on strings ({@link PythonStringMethods}).
  *
  * <p>Variables: {@code messages} (each with {@code role}, {@code content} and, when set,
  * {@code name}, {@code tool_call_id}, {@code reasoning_content} and the message's extensions
@@ -169,6 +174,7 @@ final class JinjaChatTemplate implements ChatTemplate {
                     .withTrimBlocks(true)
                     .withLstripBlocks(true)
                     .withLegacyOverrides(python)
+                    .withElResolver(pythonStrings())
                     // A prompt is text for a context window: far below this; a runaway loop stops here.
                     .withMaxOutputSize(64L << 20)
                     .build());
@@ -179,7 +185,10 @@ final class JinjaChatTemplate implements ChatTemplate {
             jinjava.getGlobalContext().registerFilter(new PythonFilter("trim") {
                 @Override
                 Object apply(Object value, Object[] args, Map<String, Object> kwargs) {
-                    return value == null ? "" : PythonText.strip(value.toString());
+                    if (value == null) {
+                        return "";
+                    }
+                    return PythonText.strip(value.toString(), args.length > 0 && args[0] != null ? args[0].toString() : null, true, true);
                 }
             });
             jinjava.getGlobalContext().registerFilter(new PythonFilter("tojson") {
@@ -191,6 +200,14 @@ final class JinjaChatTemplate implements ChatTemplate {
             });
             return jinjava;
         }
+    }
+
+    /** Python's str methods first, then Jinjava's own (read-only) resolver for everything else. */
+    private static ELResolver pythonStrings() {
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PythonStringMethods());
+        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+        return resolver;
     }
 
     /** A filter replacing Jinjava's own of the same name with Python's behaviour. */

@@ -22,15 +22,27 @@ final class PythonText {
 
     /** Python's {@code str.strip()} (Jinja's {@code trim} filter). */
     static String strip(String s) {
+        return strip(s, null, true, true);
+    }
+
+    /**
+     * Python's {@code str.strip(chars)}, {@code lstrip} ({@code right} false) and {@code rstrip}
+     * ({@code left} false); {@code chars} {@code null} for whitespace.
+     */
+    static String strip(String s, String chars, boolean left, boolean right) {
         int start = 0;
         int end = s.length();
-        while (start < end && isSpace(s.charAt(start))) {
+        while (left && start < end && stripped(s.charAt(start), chars)) {
             start++;
         }
-        while (end > start && isSpace(s.charAt(end - 1))) {
+        while (right && end > start && stripped(s.charAt(end - 1), chars)) {
             end--;
         }
         return s.substring(start, end);
+    }
+
+    private static boolean stripped(char c, String chars) {
+        return chars == null ? isSpace(c) : chars.indexOf(c) >= 0;
     }
 
     /**

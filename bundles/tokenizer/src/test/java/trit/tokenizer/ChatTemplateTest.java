@@ -104,6 +104,22 @@ class ChatTemplateTest {
     }
 
     @Test
+    void pythonStringMethodsWorkOnContents() {
+        // Expected values as Python's jinja2 renders them (transformers' settings).
+        List<ChatMessage> chat = List.of(ChatMessage.system(" Be brief. "), ChatMessage.user("Hi\nthere"));
+        assertEquals("Be brief.|Be brief. | Be brief.|a", jinja("{{ messages[0].content.strip() }}|{{ messages[0].content.lstrip() }}|"
+                + "{{ messages[0].content.rstrip() }}|{{ 'xxaxx'.strip('x') }}").render(chat, false));
+        assertEquals("yes|yes|no", jinja("{{ 'yes' if 'abc'.startswith('a') else 'no' }}|"
+                + "{{ 'yes' if 'abc'.endswith(('x', 'c')) else 'no' }}|{{ 'yes' if 'abc'.startswith('b') else 'no' }}").render(chat, false));
+        assertEquals("['a', 'b', 'c']|['a', 'b', '', 'c']|['a', 'b,c']|['a', 'b c']", jinja("{{ ' a  b c '.split() }}|"
+                + "{{ 'a,b,,c'.split(',') }}|{{ 'a,b,c'.split(',', 1) }}|{{ ' a b c'.split(none, 1) }}").render(chat, false));
+        assertEquals("ABCabc|a+b+c|1|2|x, y", jinja("{{ 'AbC'.upper() }}{{ 'AbC'.lower() }}|{{ 'a-b-c'.replace('-', '+') }}|"
+                + "{{ 'abcb'.find('b') }}|{{ 'abcb'.count('b') }}|{{ ', '.join(['x', 'y']) }}").render(chat, false));
+        assertEquals("x|y", jinja("{{ ' x ' | trim }}|{{ 'xxyxx' | trim('x') }}").render(chat, false));
+        assertEquals("Hi", jinja("{{ messages[1].content.split('\\n')[0] }}").render(chat, false));
+    }
+
+    @Test
     void messagesCarryTheirOtherFields() {
         ChatMessage call = new ChatMessage(Role.ASSISTANT, null, null, "thinking", null,
                 Map.of("tool_calls", List.of(Map.of("id", "c1"))));
