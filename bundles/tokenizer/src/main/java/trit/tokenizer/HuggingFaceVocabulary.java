@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,10 +28,15 @@ final class HuggingFaceVocabulary {
     }
 
     static Tokenizer load(Path tokenizerJson) throws IOException {
-        ObjectMapper json = new ObjectMapper();
+        // 128k vocabulary keys are field names: interning them would cost more than it could save.
+        ObjectMapper json = new ObjectMapper(JsonFactory.builder()
+                .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+                .build());
         String where = tokenizerJson.getFileName() + ": ";
         // Streamed: a tree of the 9 MB LLaMA-3 file alone takes longer than the whole load should.
-        Map<String, Integer> vocabulary = new java.util.HashMap<>(1 << 18);
+        List<String> vocabTokens = new ArrayList<>(1 << 18);
+        VocabularyTokenizer.IntList vocabIds = new VocabularyTokenizer.IntList();
         List<String> mergeList = new ArrayList<>(1 << 19);
         JsonNode addedTokens = json.createArrayNode();
         JsonNode preTokenizer = json.createObjectNode();
@@ -61,7 +66,8 @@ final class HuggingFaceVocabulary {
                                         String token = in.currentName();
                                         expect(in.nextToken() == JsonToken.VALUE_NUMBER_INT,
                                                 where + "model.vocab['" + token + "'] is not a token id");
-                                        vocabulary.put(token, in.getIntValue());
+                                        vocabTokens.add(token);
+                                        vocabIds.add(in.getIntValue());
                                     }
                                 }
                                 case "merges" -> {
@@ -89,11 +95,12 @@ final class HuggingFaceVocabulary {
         if (!"BPE".equals(modelType)) {
             throw new GgufFormatException(where + "model.type '" + modelType + "' is not supported (BPE)");
         }
-        if (vocabulary.isEmpty()) {
+        if (vocabTokens.isEmpty()) {
             throw new GgufFormatException(where + "model.vocab is missing or empty");
         }
+        int[] ids = vocabIds.toArray();
         int size = 0;
-        for (int id : vocabulary.values()) {
+        for (int id : ids) {
             if (id < 0) {
                 throw new GgufFormatException(where + "model.vocab holds a negative token id " + id);
             }
@@ -104,9 +111,9 @@ final class HuggingFaceVocabulary {
         }
         String[] tokens = new String[size];
         int[] types = new int[size];
-        for (Map.Entry<String, Integer> e : vocabulary.entrySet()) {
-            tokens[e.getValue()] = e.getKey();
-            types[e.getValue()] = Vocabulary.NORMAL;
+        for (int i = 0; i < ids.length; i++) {
+            tokens[ids[i]] = vocabTokens.get(i);
+            types[ids[i]] = Vocabulary.NORMAL;
         }
         for (JsonNode added : addedTokens) {
             int id = added.path("id").asInt();
@@ -139,7 +146,7 @@ final class HuggingFaceVocabulary {
                 : postProcessor.toString().contains("\"SpecialToken\"")
                 && bos >= 0 && postProcessor.toString().contains(tokens[bos]);
         SpecialTokens special = new SpecialTokens(bos, eos, eot, pad, addBos, config.path("add_eos_token").asBoolean(false));
-        Vocabulary vocab = new Vocabulary(tokens, types, special);
+        Vocabulary vocab = lookup.withSpecial(special);
         ChatTemplate chat = ChatTemplates.choose(chatTemplate(config, configPath.getFileName() + ": "), "tokenizer_config", vocab, null, true);
         try {
             return new ByteLevelBpeTokenizer(vocab, merges, pattern, ignoreMerges, chat);
