@@ -15,7 +15,10 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.objects.date.StrftimeFormatter;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
 
 import jinjava.javax.el.CompositeELResolver;
 import jinjava.javax.el.ELResolver;
@@ -27,9 +30,12 @@ import trit.api.tokenizer.ChatTemplate;
  * A model's own Jinja chat template, rendered with Jinjava the way Hugging Face transformers
  * renders it: {@code trim_blocks} and {@code lstrip_blocks}, one trailing newline of the
  * template dropped (Jinja's default), Python's operator precedence, dict keys and iteration, and
- * the globals and filters transformers adds ({@code raise_exception}, {@code strftime_now},
- * {@code tojson} as {@code json.dumps} writes it, {@code trim} as {@code str.strip()}), and
- * Python's {@code str} methods on strings ({@link PythonStringMethods}).
+ * the globals, filters and tags transformers adds ({@code raise_exception}, {@code strftime_now},
+ * {@code {% generation %}}, {@code tojson} as {@code json.dumps} writes it, {@code trim} as
+ * {@code str.strip()}), and Python's {@code str} methods on strings ({@link PythonStringMethods}).
+ * Known differences that remain: Jinjava prints {@code true}/{@code false} and an empty string
+ * where Python prints {@code True}/{@code False}/{@code None}, and inside blocks an error's line
+ * is the enclosing block's.
  *
  * <p>Variables: {@code messages} (each with {@code role}, {@code content} and, when set,
  * {@code name}, {@code tool_call_id}, {@code reasoning_content} and the message's extensions
@@ -182,6 +188,7 @@ final class JinjaChatTemplate implements ChatTemplate {
                     Functions.class, "raiseException", Object.class));
             jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
                     Functions.class, "strftimeNow", String.class));
+            jinjava.getGlobalContext().registerTag(new GenerationTag());
             jinjava.getGlobalContext().registerFilter(new PythonFilter("trim") {
                 @Override
                 Object apply(Object value, Object[] args, Map<String, Object> kwargs) {
@@ -208,6 +215,31 @@ final class JinjaChatTemplate implements ChatTemplate {
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         return resolver;
+    }
+
+    /**
+     * transformers' {@code {% generation %}…{% endgeneration %}}, which marks the assistant's
+     * part for training masks: for a prompt, its body rendered as it is.
+     */
+    private static final class GenerationTag implements Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder();
+            for (Node child : tagNode.getChildren()) {
+                out.append(child.render(interpreter).getValue());
+            }
+            return out.toString();
+        }
     }
 
     /** A filter replacing Jinjava's own of the same name with Python's behaviour. */

@@ -101,6 +101,11 @@ class ChatTemplateTest {
         // Python operator precedence: the filter binds tighter than +.
         assertEquals("<x>", jinja("{{ '<' + ' x ' | trim + '>' }}").render(chat, false));
         assertEquals("ab", jinja("{% for k in {'a': 1, 'b': 2} %}{{ k }}{% endfor %}").render(chat, false));
+        // transformers' generation block and loop controls.
+        assertEquals("[hi]", jinja("{% for m in messages %}{% if m.role == 'user' %}{% generation %}[{{ m.content }}]"
+                + "{% endgeneration %}{% endif %}{% endfor %}").render(chat, false));
+        assertEquals("user", jinja("{% for m in messages %}{% if loop.first %}{% continue %}{% endif %}{{ m.role }}"
+                + "{% if loop.index == 2 %}{% break %}{% endif %}{% endfor %}").render(chat, false));
     }
 
     @Test
