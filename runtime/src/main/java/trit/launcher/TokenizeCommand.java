@@ -34,7 +34,8 @@ final class TokenizeCommand {
                    runtime/trit tokenize --vocab FILE --chat MESSAGES [--json]
                      MESSAGES: a JSON array of {"role": "system"|"user"|"assistant"|..., "content": "..."}; prints
                      the prompt the model's chat template renders (with the generation prompt), then its ids
-                     (control tokens recognised, BOS as the vocabulary says unless the template wrote it)
+                     (the template's control tokens recognised, control-token text in messages kept as text,
+                     BOS as the vocabulary says unless the template wrote it)
             """;
 
     record Options(Path vocab, String text, Path file, boolean jsonl, Path chat, boolean special, Boolean bos, boolean json) {
