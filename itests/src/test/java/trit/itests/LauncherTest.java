@@ -148,6 +148,21 @@ public class LauncherTest {
     }
 
     @Test
+    public void tokenizeChatPrintsThePromptTheModelsTemplateRendersAndItsIds() throws Exception {
+        Path vocab = Shared.require("vocab/llama3/tokenizer.json");
+        Path chat = Files.createTempFile("chat", ".json");
+        Files.writeString(chat, "[{\"role\": \"user\", \"content\": \"Hi\"}]");
+        Process process = launch("tokenize", "--vocab", vocab.toString(), "--chat", chat.toString(), "--json");
+        List<String> lines = finish(process);
+        assertEquals(lines.toString(), 0, process.exitValue());
+        assertTrue(lines.toString(), lines.contains("{\"template\":\"tokenizer_config\",\"prompt\":\"<|begin_of_text|>"
+                + "<|start_header_id|>user<|end_header_id|>\\n\\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\\n\\n\","
+                + "\"ids\":[128000,128006,882,128007,271,13347,128009,128006,78191,128007,271],"
+                + "\"pieces\":[\"<|begin_of_text|>\",\"<|start_header_id|>\",\"user\",\"<|end_header_id|>\",\"ĊĊ\",\"Hi\","
+                + "\"<|eot_id|>\",\"<|start_header_id|>\",\"assistant\",\"<|end_header_id|>\",\"ĊĊ\"]}"));
+    }
+
+    @Test
     public void perplexityPrintsTheRunningValueAfterEachChunkAndTheFinalEstimate() throws Exception {
         Path tiny = Shared.require("reference/tiny/tiny-i2s.gguf");
         Path text = Files.createTempFile("ppl", ".txt");

@@ -9,10 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import trit.api.chat.ChatMessage;
 import trit.api.tokenizer.SpecialTokens;
 import trit.api.tokenizer.Tokenizer;
 import trit.launcher.Main.LaunchException;
@@ -20,16 +22,23 @@ import trit.tokenizer.Tokenizers;
 
 /**
  * {@code trit tokenize}: the ids a vocabulary gives a text, to check tokenization; {@code --jsonl}
- * reads one JSON string per line from standard input and prints one {@code {"ids":[…]}} per line.
+ * reads one JSON string per line from standard input and prints one {@code {"ids":[…]}} per line;
+ * {@code --chat} renders a conversation with the model's chat template and prints the prompt and
+ * its ids, as the server would encode it.
  */
 final class TokenizeCommand {
 
     static final String USAGE = """
             Usage: runtime/trit tokenize --vocab FILE (a GGUF or a tokenizer.json) [--special] [--add-bos | --no-bos]
                                          (--text TEXT | --file FILE | --jsonl) [--json]
+                   runtime/trit tokenize --vocab FILE --chat MESSAGES [--json]
+                     MESSAGES: a JSON array of {"role": "system"|"user"|"assistant"|..., "content": "..."}; prints
+                     the prompt the model's chat template renders (with the generation prompt), then its ids
+                     (the template's control tokens recognised, control-token text in messages kept as text,
+                     BOS as the vocabulary says unless the template wrote it)
             """;
 
-    record Options(Path vocab, String text, Path file, boolean jsonl, boolean special, Boolean bos, boolean json) {
+    record Options(Path vocab, String text, Path file, boolean jsonl, Path chat, boolean special, Boolean bos, boolean json) {
 
         static Options parse(String[] args) {
             ToolArgs tool = new ToolArgs("tokenize", args);
@@ -37,6 +46,7 @@ final class TokenizeCommand {
             String text = null;
             Path file = null;
             boolean jsonl = false;
+            Path chat = null;
             boolean special = false;
             Boolean bos = null;
             boolean json = false;
@@ -47,6 +57,7 @@ final class TokenizeCommand {
                     case "--text" -> text = tool.value(++i);
                     case "--file" -> file = Path.of(tool.value(++i));
                     case "--jsonl" -> jsonl = true;
+                    case "--chat" -> chat = Path.of(tool.value(++i));
                     case "--special" -> special = true;
                     case "--add-bos" -> bos = true;
                     case "--no-bos" -> bos = false;
@@ -57,10 +68,13 @@ final class TokenizeCommand {
             if (vocab == null) {
                 throw tool.usage("--vocab FILE is required");
             }
-            if ((text != null ? 1 : 0) + (file != null ? 1 : 0) + (jsonl ? 1 : 0) != 1) {
-                throw tool.usage("give exactly one of --text, --file and --jsonl");
+            if ((text != null ? 1 : 0) + (file != null ? 1 : 0) + (jsonl ? 1 : 0) + (chat != null ? 1 : 0) != 1) {
+                throw tool.usage("give exactly one of --text, --file, --jsonl and --chat");
             }
-            return new Options(vocab, text, file, jsonl, special, bos, json);
+            if (chat != null && (special || bos != null)) {
+                throw tool.usage("--chat encodes as the server does: --special, --add-bos and --no-bos do not apply");
+            }
+            return new Options(vocab, text, file, jsonl, chat, special, bos, json);
         }
 
     }
@@ -82,6 +96,9 @@ final class TokenizeCommand {
         try {
             Tokenizer tokenizer = Tokenizers.open(options.vocab());
             ObjectMapper json = new ObjectMapper();
+            if (options.chat() != null) {
+                return chat(tokenizer, json);
+            }
             if (options.jsonl()) {
                 BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
                 for (String line; (line = lines.readLine()) != null; ) {
@@ -97,17 +114,47 @@ final class TokenizeCommand {
             String text = options.text() != null ? options.text() : Files.readString(options.file());
             int[] ids = encode(tokenizer, text);
             if (options.json()) {
-                ObjectNode result = json.createObjectNode();
-                Arrays.stream(ids).forEach(result.putArray("ids")::add);
-                Arrays.stream(ids).mapToObj(tokenizer::piece).forEach(result.putArray("pieces")::add);
-                out.println(result);
+                out.println(withIdsAndPieces(json.createObjectNode(), tokenizer, ids));
             } else {
-                out.println(Arrays.toString(ids).replaceAll("[\\[\\] ]", ""));
+                out.println(commaSeparated(ids));
             }
             return 0;
         } catch (IOException e) {
             throw new LaunchException("tokenize: " + e.getMessage(), e);
         }
+    }
+
+    /** --chat: the rendered prompt, then its ids; with --json one object with both (and the template's name and the pieces). */
+    private int chat(Tokenizer tokenizer, ObjectMapper json) throws IOException {
+        List<ChatMessage> messages = ChatFile.read(options.chat(), json);
+        String prompt;
+        int[] ids;
+        try {
+            prompt = tokenizer.chatTemplate().render(messages, true);
+            ids = tokenizer.encodeChat(messages);
+        } catch (IllegalArgumentException e) {
+            throw new LaunchException("tokenize: " + e.getMessage(), e);
+        }
+        if (options.json()) {
+            ObjectNode result = json.createObjectNode();
+            result.put("template", tokenizer.chatTemplate().name());
+            result.put("prompt", prompt);
+            out.println(withIdsAndPieces(result, tokenizer, ids));
+        } else {
+            out.println(prompt);
+            out.println(commaSeparated(ids));
+        }
+        return 0;
+    }
+
+    private static ObjectNode withIdsAndPieces(ObjectNode result, Tokenizer tokenizer, int[] ids) {
+        Arrays.stream(ids).forEach(result.putArray("ids")::add);
+        Arrays.stream(ids).mapToObj(tokenizer::piece).forEach(result.putArray("pieces")::add);
+        return result;
+    }
+
+    private static String commaSeparated(int[] ids) {
+        return Arrays.toString(ids).replaceAll("[\\[\\] ]", "");
     }
 
     /** BOS and EOS as the vocabulary says, unless --add-bos or --no-bos overrides BOS. */

@@ -6,6 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import trit.api.tokenizer.ChatTemplate;
+
 
 /**
  * Byte-level BPE as LLaMA-3 (and BitNet-b1.58-2B-4T) uses it: the pre-tokenizer regex splits the
@@ -47,27 +49,33 @@ final class ByteLevelBpeTokenizer extends VocabularyTokenizer {
     /**
      * @param merges "left right" pairs in rank order
      */
-    ByteLevelBpeTokenizer(Vocabulary vocab, String[] merges, String pattern, boolean ignoreMerges) {
-        super(vocab);
+    ByteLevelBpeTokenizer(Vocabulary vocab, String[] merges, String pattern, boolean ignoreMerges, ChatTemplate chatTemplate) {
+        super(vocab, chatTemplate);
         this.pretokenizer = Pattern.compile(pattern, Pattern.UNICODE_CHARACTER_CLASS);
         this.llama3 = pattern.equals(LLAMA3_PATTERN);
         this.ignoreMerges = ignoreMerges;
         this.merges = new MergeTable(merges.length);
-        for (int rank = 0; rank < merges.length; rank++) {
+        // Looking up the pieces of 280k merges is most of a LLaMA-3 load: done in parallel, then
+        // the table is filled in rank order (the lowest rank of a pair wins) and the first bad
+        // merge, if any, is reported.
+        int[] left = new int[merges.length];
+        int[] right = new int[merges.length];
+        int[] merged = new int[merges.length];
+        java.util.stream.IntStream.range(0, merges.length).parallel().forEach(rank -> {
             String merge = merges[rank];
             int space = merge.indexOf(' ', 1);
-            if (space < 0) {
-                throw new IllegalArgumentException("merges[" + rank + "]: '" + merge + "' is not two pieces separated by a space");
+            left[rank] = space < 0 ? -2 : vocab.id(merge.substring(0, space));
+            right[rank] = space < 0 ? -2 : vocab.id(merge.substring(space + 1));
+            merged[rank] = space < 0 ? -2 : vocab.id(merge.substring(0, space).concat(merge.substring(space + 1)));
+        });
+        for (int rank = 0; rank < merges.length; rank++) {
+            if (left[rank] == -2) {
+                throw new IllegalArgumentException("merges[" + rank + "]: '" + merges[rank] + "' is not two pieces separated by a space");
             }
-            String left = merge.substring(0, space);
-            String right = merge.substring(space + 1);
-            int l = vocab.id(left);
-            int r = vocab.id(right);
-            int merged = vocab.id(left + right);
-            if (l < 0 || r < 0 || merged < 0) {
-                throw new IllegalArgumentException("merges[" + rank + "]: '" + merge + "' names a piece that is not in the vocabulary");
+            if (left[rank] < 0 || right[rank] < 0 || merged[rank] < 0) {
+                throw new IllegalArgumentException("merges[" + rank + "]: '" + merges[rank] + "' names a piece that is not in the vocabulary");
             }
-            this.merges.putIfAbsent(l, r, ((long) rank << 32) | merged);
+            this.merges.putIfAbsent(left[rank], right[rank], ((long) rank << 32) | merged[rank]);
         }
         for (int b = 0; b < 256; b++) {
             if (vocab.id(String.valueOf(BYTE_TO_CHAR[b])) < 0) {

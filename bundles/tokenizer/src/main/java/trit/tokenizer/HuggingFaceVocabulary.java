@@ -5,13 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import trit.api.tokenizer.ChatTemplate;
 import trit.api.tokenizer.SpecialTokens;
 import trit.api.tokenizer.Tokenizer;
 import trit.gguf.GgufFormatException;
@@ -27,10 +28,15 @@ final class HuggingFaceVocabulary {
     }
 
     static Tokenizer load(Path tokenizerJson) throws IOException {
-        ObjectMapper json = new ObjectMapper();
+        // 128k vocabulary keys are field names: interning them would cost more than it could save.
+        ObjectMapper json = new ObjectMapper(JsonFactory.builder()
+                .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+                .build());
         String where = tokenizerJson.getFileName() + ": ";
         // Streamed: a tree of the 9 MB LLaMA-3 file alone takes longer than the whole load should.
-        Map<String, Integer> vocabulary = new java.util.HashMap<>(1 << 18);
+        List<String> vocabTokens = new ArrayList<>(1 << 18);
+        VocabularyTokenizer.IntList vocabIds = new VocabularyTokenizer.IntList();
         List<String> mergeList = new ArrayList<>(1 << 19);
         JsonNode addedTokens = json.createArrayNode();
         JsonNode preTokenizer = json.createObjectNode();
@@ -60,7 +66,8 @@ final class HuggingFaceVocabulary {
                                         String token = in.currentName();
                                         expect(in.nextToken() == JsonToken.VALUE_NUMBER_INT,
                                                 where + "model.vocab['" + token + "'] is not a token id");
-                                        vocabulary.put(token, in.getIntValue());
+                                        vocabTokens.add(token);
+                                        vocabIds.add(in.getIntValue());
                                     }
                                 }
                                 case "merges" -> {
@@ -88,11 +95,12 @@ final class HuggingFaceVocabulary {
         if (!"BPE".equals(modelType)) {
             throw new GgufFormatException(where + "model.type '" + modelType + "' is not supported (BPE)");
         }
-        if (vocabulary.isEmpty()) {
+        if (vocabTokens.isEmpty()) {
             throw new GgufFormatException(where + "model.vocab is missing or empty");
         }
+        int[] ids = vocabIds.toArray();
         int size = 0;
-        for (int id : vocabulary.values()) {
+        for (int id : ids) {
             if (id < 0) {
                 throw new GgufFormatException(where + "model.vocab holds a negative token id " + id);
             }
@@ -103,9 +111,9 @@ final class HuggingFaceVocabulary {
         }
         String[] tokens = new String[size];
         int[] types = new int[size];
-        for (Map.Entry<String, Integer> e : vocabulary.entrySet()) {
-            tokens[e.getValue()] = e.getKey();
-            types[e.getValue()] = Vocabulary.NORMAL;
+        for (int i = 0; i < ids.length; i++) {
+            tokens[ids[i]] = vocabTokens.get(i);
+            types[ids[i]] = Vocabulary.NORMAL;
         }
         for (JsonNode added : addedTokens) {
             int id = added.path("id").asInt();
@@ -138,11 +146,40 @@ final class HuggingFaceVocabulary {
                 : postProcessor.toString().contains("\"SpecialToken\"")
                 && bos >= 0 && postProcessor.toString().contains(tokens[bos]);
         SpecialTokens special = new SpecialTokens(bos, eos, eot, pad, addBos, config.path("add_eos_token").asBoolean(false));
+        Vocabulary vocab = lookup.withSpecial(special);
+        ChatTemplate chat = ChatTemplates.choose(chatTemplate(config, configPath.getFileName() + ": "), "tokenizer_config", vocab, null, true);
         try {
-            return new ByteLevelBpeTokenizer(new Vocabulary(tokens, types, special), merges, pattern, ignoreMerges);
+            return new ByteLevelBpeTokenizer(vocab, merges, pattern, ignoreMerges, chat);
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(where + "model." + e.getMessage());
         }
+    }
+
+    /**
+     * The config's {@code chat_template}: a string, or a list of {@code {"name", "template"}}
+     * of which transformers uses the one named {@code default}; {@code null} when there is none.
+     */
+    static String chatTemplate(JsonNode config, String where) throws GgufFormatException {
+        JsonNode template = config.path("chat_template");
+        if (template.isMissingNode() || template.isNull()) {
+            return null;
+        }
+        if (template.isTextual()) {
+            return template.asText();
+        }
+        if (template.isArray()) {
+            List<String> names = new ArrayList<>();
+            for (JsonNode named : template) {
+                expect(named.path("name").isTextual() && named.path("template").isTextual(),
+                        where + "chat_template[" + names.size() + "] is not a {\"name\", \"template\"} pair of strings");
+                if (named.path("name").asText().equals("default")) {
+                    return named.path("template").asText();
+                }
+                names.add(named.path("name").asText());
+            }
+            throw new GgufFormatException(where + "chat_template has no template named 'default' (it has " + names + ")");
+        }
+        throw new GgufFormatException(where + "chat_template is neither a string nor a list of named templates");
     }
 
     private static void expect(boolean condition, String message) throws GgufFormatException {

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 
+import trit.api.tokenizer.ChatTemplate;
+
 
 /**
  * LLaMA's SentencePiece BPE (the 1bitLLM bitnet_b1_58 vocabulary), as llama.cpp runs it: spaces
@@ -29,13 +31,13 @@ final class SentencePieceTokenizer extends VocabularyTokenizer {
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
     private static final int CACHE_LIMIT = 1 << 16;
 
-    SentencePieceTokenizer(Vocabulary vocab, float[] scores, boolean addSpacePrefix) {
-        this(vocab, scores, addSpacePrefix, true);
+    SentencePieceTokenizer(Vocabulary vocab, float[] scores, boolean addSpacePrefix, ChatTemplate chatTemplate) {
+        this(vocab, scores, addSpacePrefix, chatTemplate, true);
     }
 
     /** With {@code splitWords} false, every text is merged as one span (the definition word-wise merging must equal). */
-    SentencePieceTokenizer(Vocabulary vocab, float[] scores, boolean addSpacePrefix, boolean splitWords) {
-        super(vocab);
+    SentencePieceTokenizer(Vocabulary vocab, float[] scores, boolean addSpacePrefix, ChatTemplate chatTemplate, boolean splitWords) {
+        super(vocab, chatTemplate);
         this.scores = scores;
         this.addSpacePrefix = addSpacePrefix;
         for (int b = 0; b < 256; b++) {
@@ -54,7 +56,7 @@ final class SentencePieceTokenizer extends VocabularyTokenizer {
 
     /** The same tokenizer merging whole texts at once. */
     SentencePieceTokenizer wholeText() {
-        return new SentencePieceTokenizer(vocab, scores, addSpacePrefix, false);
+        return new SentencePieceTokenizer(vocab, scores, addSpacePrefix, chatTemplate, false);
     }
 
     @Override

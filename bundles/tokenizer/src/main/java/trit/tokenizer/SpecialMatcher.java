@@ -31,6 +31,11 @@ final class SpecialMatcher {
         }
     }
 
+    /** The texts of the special tokens, longest first. */
+    List<String> texts() {
+        return List.copyOf(texts);
+    }
+
     List<Fragment> split(String text, boolean parseSpecial) {
         List<Fragment> out = new ArrayList<>();
         if (!parseSpecial || texts.isEmpty()) {

@@ -3,6 +3,7 @@ package trit.tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 
+import trit.api.tokenizer.ChatTemplate;
 import trit.api.tokenizer.SpecialTokens;
 import trit.api.tokenizer.Tokenizer;
 import trit.gguf.GgufFile;
@@ -61,13 +62,15 @@ public final class Tokenizers {
                 gguf.bool("tokenizer.ggml.add_bos_token", spm),
                 gguf.bool("tokenizer.ggml.add_eos_token", false));
         Vocabulary vocab = new Vocabulary(tokens, types, special);
+        ChatTemplate chat = ChatTemplates.choose(gguf.optionalString("tokenizer.chat_template").orElse(null), "gguf", vocab,
+                gguf.optionalString("general.architecture").orElse(null), model.equals("gpt2"));
         return switch (model) {
             case "llama" -> {
                 float[] scores = gguf.float32Array("tokenizer.ggml.scores");
                 if (scores.length != n) {
                     throw new GgufFormatException("tokenizer.ggml.scores: " + scores.length + " scores for " + n + " tokens");
                 }
-                yield new SentencePieceTokenizer(vocab, scores, gguf.bool("tokenizer.ggml.add_space_prefix", true));
+                yield new SentencePieceTokenizer(vocab, scores, gguf.bool("tokenizer.ggml.add_space_prefix", true), chat);
             }
             case "gpt2" -> {
                 String pre = gguf.optionalString("tokenizer.ggml.pre").orElse("default");
@@ -79,7 +82,7 @@ public final class Tokenizers {
                 };
                 try {
                     yield new ByteLevelBpeTokenizer(vocab, gguf.stringArray("tokenizer.ggml.merges"), pattern,
-                            pattern.equals(ByteLevelBpeTokenizer.LLAMA3_PATTERN));
+                            pattern.equals(ByteLevelBpeTokenizer.LLAMA3_PATTERN), chat);
                 } catch (IllegalArgumentException e) {
                     throw new GgufFormatException("tokenizer.ggml." + e.getMessage());
                 }

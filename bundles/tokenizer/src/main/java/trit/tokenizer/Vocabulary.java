@@ -30,7 +30,7 @@ final class Vocabulary {
         this.tokens = tokens;
         this.types = types;
         this.special = special;
-        this.ids = new HashMap<>(tokens.length * 2);
+        this.ids = HashMap.newHashMap(tokens.length);
         int unk = -1;
         for (int i = 0; i < tokens.length; i++) {
             ids.putIfAbsent(tokens[i], i);
@@ -39,6 +39,19 @@ final class Vocabulary {
             }
         }
         this.unknown = Math.max(unk, 0);
+    }
+
+    private Vocabulary(Vocabulary vocab, SpecialTokens special) {
+        this.tokens = vocab.tokens;
+        this.types = vocab.types;
+        this.ids = vocab.ids;
+        this.unknown = vocab.unknown;
+        this.special = special;
+    }
+
+    /** The same vocabulary with other special tokens (its id map is shared, not built again). */
+    Vocabulary withSpecial(SpecialTokens special) {
+        return new Vocabulary(this, special);
     }
 
     int size() {

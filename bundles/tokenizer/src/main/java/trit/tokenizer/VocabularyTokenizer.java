@@ -7,7 +7,6 @@ import java.util.List;
 
 import trit.api.chat.ChatMessage;
 import trit.api.tokenizer.ChatTemplate;
-
 import trit.api.tokenizer.SpecialTokens;
 import trit.api.tokenizer.StreamingDecoder;
 import trit.api.tokenizer.Tokenizer;
@@ -20,11 +19,15 @@ import trit.api.tokenizer.Tokenizer;
 abstract class VocabularyTokenizer implements Tokenizer {
 
     final Vocabulary vocab;
+    final ChatTemplate chatTemplate;
     private final SpecialMatcher specials;
+    private final ControlTextEscape controlText;
 
-    VocabularyTokenizer(Vocabulary vocab) {
+    VocabularyTokenizer(Vocabulary vocab, ChatTemplate chatTemplate) {
         this.vocab = vocab;
+        this.chatTemplate = java.util.Objects.requireNonNull(chatTemplate, "chatTemplate");
         this.specials = new SpecialMatcher(vocab);
+        this.controlText = new ControlTextEscape(specials.texts());
     }
 
     /** Appends the tokens of plain text; {@code afterSpecial} when it starts the input or follows a special token. */
@@ -50,20 +53,25 @@ abstract class VocabularyTokenizer implements Tokenizer {
         if (addSpecial && special.addBos() && special.bos() >= 0) {
             out.add(special.bos());
         }
+        encodeFragments(text, parseSpecial, false, out);
+        if (addSpecial && special.addEos() && special.eos() >= 0) {
+            out.add(special.eos());
+        }
+        return out.toArray();
+    }
+
+    /** Special tokens where allowed, the text between them as text ({@code escaped}: with the marks of {@link ControlTextEscape} taken out). */
+    private void encodeFragments(String text, boolean parseSpecial, boolean escaped, IntList out) {
         boolean afterSpecial = true;
         for (SpecialMatcher.Fragment fragment : specials.split(Text.clean(text), parseSpecial)) {
             if (fragment.token() >= 0) {
                 out.add(fragment.token());
                 afterSpecial = true;
             } else {
-                encodeText(fragment.text(), afterSpecial, out);
+                encodeText(escaped ? ControlTextEscape.unescape(fragment.text()) : fragment.text(), afterSpecial, out);
                 afterSpecial = false;
             }
         }
-        if (addSpecial && special.addEos() && special.eos() >= 0) {
-            out.add(special.eos());
-        }
-        return out.toArray();
     }
 
     /** Control tokens decode to nothing; everything else to its bytes, the text then as UTF-8. */
@@ -79,23 +87,31 @@ abstract class VocabularyTokenizer implements Tokenizer {
     }
 
     @Override
-    public ChatTemplate chatTemplate() {
-        // Replaced by the chat-template work (issue 7); nothing calls it before that lands.
-        throw new UnsupportedOperationException("chat templates are not implemented yet");
+    public final ChatTemplate chatTemplate() {
+        return chatTemplate;
     }
 
+    /**
+     * The control tokens the template writes become control tokens; control-token text inside
+     * the messages stays text (see {@link ControlTextEscape}), unlike llama.cpp's server and
+     * transformers' {@code apply_chat_template}, where a user who writes {@code <|eot_id|>} ends
+     * their turn. BOS follows the vocabulary unless the template wrote it; EOS is never added
+     * (the prompt ends where the model is to go on).
+     */
     @Override
-    public int[] encodeChat(List<ChatMessage> messages) {
-        String prompt = chatTemplate().render(messages, true);
+    public final int[] encodeChat(List<ChatMessage> messages) {
+        String prompt = chatTemplate.render(messages.stream().map(controlText::escape).toList(), true);
         SpecialTokens special = vocab.special;
-        int[] tokens = encode(prompt, false, true);
-        boolean addBos = special.addBos() && special.bos() >= 0 && (tokens.length == 0 || tokens[0] != special.bos());
+        IntList tokens = new IntList();
+        encodeFragments(prompt, true, true, tokens);
+        int[] ids = tokens.toArray();
+        boolean addBos = special.addBos() && special.bos() >= 0 && (ids.length == 0 || ids[0] != special.bos());
         if (!addBos) {
-            return tokens;
+            return ids;
         }
-        int[] withBos = new int[tokens.length + 1];
+        int[] withBos = new int[ids.length + 1];
         withBos[0] = special.bos();
-        System.arraycopy(tokens, 0, withBos, 1, tokens.length);
+        System.arraycopy(ids, 0, withBos, 1, ids.length);
         return withBos;
     }
 
