@@ -112,6 +112,17 @@ final class Fixtures {
             completed.complete(null);
         }
 
+        /** Waits for the first delta (the exchange is then under way for sure). */
+        void awaitDelta() {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (deltas.isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no delta within 10 s");
+                }
+                MoonshotProcess.sleep(5);
+            }
+        }
+
         ChatResponse response() throws Exception {
             ChatResponse response = completed.get(15, TimeUnit.SECONDS);
             if (response == null) {

@@ -247,10 +247,7 @@ class ResilienceTest {
         try (KimiProvider provider = Fixtures.provider(server)) {
             Fixtures.Recorder recorder = new Fixtures.Recorder();
             Generation generation = provider.stream(hello(), recorder);
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (recorder.deltas.isEmpty() && System.nanoTime() < deadline) {
-                MoonshotProcess.sleep(10);
-            }
+            recorder.awaitDelta();
             long start = System.nanoTime();
             generation.cancel();
             generation.cancel();
