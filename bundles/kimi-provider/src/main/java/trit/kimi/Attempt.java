@@ -100,6 +100,10 @@ final class Attempt {
                 return streaming ? readStream(in) : readWhole(in);
             }
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                // The caller's thread was interrupted while reading (complete()): a cancel, not a remote fault.
+                abort(Kind.CANCELLED, "the caller was interrupted");
+            }
             throw abortKind != null ? aborted() : new AttemptFailure(new ProviderException(Kind.UPSTREAM_ERROR,
                     settings.name(), "reading the answer from " + remote.endpointName() + " failed: "
                             + remote.describe(e), null, null), assembler.deltas() == 0, true);
@@ -124,7 +128,8 @@ final class Attempt {
         } catch (CancellationException e) {
             throw aborted();
         } catch (InterruptedException e) {
-            abort(Kind.CANCELLED, "the caller cancelled");
+            Thread.currentThread().interrupt();
+            abort(Kind.CANCELLED, "the caller was interrupted");
             throw aborted();
         } catch (ExecutionException e) {
             if (abortKind != null) {

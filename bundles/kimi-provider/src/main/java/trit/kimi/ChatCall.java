@@ -16,9 +16,11 @@ import trit.api.provider.ProviderException;
 import trit.api.provider.ProviderException.Kind;
 
 /**
- * One chat request through its attempts, on a virtual thread of its own: retries with backoff
- * while nothing has reached the caller, reports each attempt to the circuit breaker, releases its
- * admission slot, then makes exactly one terminal callback.
+ * One chat request through its attempts: retries with backoff while nothing has reached the
+ * caller, reports each attempt to the circuit breaker and releases its admission slot at the end.
+ * A streamed request runs on a virtual thread of its own ({@link #start}) and ends with exactly
+ * one terminal callback; a whole one runs on the caller's thread ({@link #call}), where an
+ * interrupt cancels it.
  */
 final class ChatCall implements Generation {
 
@@ -46,9 +48,23 @@ final class ChatCall implements Generation {
         this.listener = listener;
     }
 
+    /** Runs the request on a virtual thread; the answer goes to the listener. */
     ChatCall start() {
         Thread.ofVirtual().name("trit-kimi-" + remote.settings().name()).start(this::run);
         return this;
+    }
+
+    /**
+     * Runs the request on the calling thread.
+     *
+     * @throws ProviderException the failure; {@code CANCELLED} when the thread is interrupted (its flag stays set)
+     */
+    ChatResponse call() {
+        try {
+            return attempts();
+        } finally {
+            permit.close();
+        }
     }
 
     @Override
@@ -106,7 +122,7 @@ final class ChatCall implements Generation {
         for (int attempt = 0; ; attempt++) {
             Attempt exchange = new Attempt(remote, request, streaming, listener);
             current = exchange;
-            if (cancelled.getCount() == 0) {
+            if (cancelled.getCount() == 0 || Thread.currentThread().isInterrupted()) {
                 exchange.abort(Kind.CANCELLED, "the caller cancelled");
             }
             LOG.debug("{}: POST {}/chat/completions (model {}, stream {}, attempt {})", settings.name(),

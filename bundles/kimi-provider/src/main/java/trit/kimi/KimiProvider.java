@@ -3,10 +3,7 @@ package trit.kimi;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.LongSupplier;
 
@@ -16,7 +13,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import trit.api.chat.ChatDelta;
 import trit.api.chat.ChatRequest;
 import trit.api.chat.ChatResponse;
 import trit.api.provider.Availability;
@@ -111,41 +107,16 @@ public final class KimiProvider implements InferenceProvider, AutoCloseable {
 
     @Override
     public Generation stream(ChatRequest request, ChatStreamListener listener) {
-        return start(request, true, listener);
+        return newCall(request, true, listener).start();
     }
 
-    /** A whole answer from the remote's non-streaming endpoint; interrupting the caller cancels it. */
+    /**
+     * A whole answer from the remote's non-streaming endpoint, on the calling thread; interrupting
+     * it cancels the exchange and throws {@code CANCELLED} (the interrupt flag stays set).
+     */
     @Override
     public ChatResponse complete(ChatRequest request) {
-        CompletableFuture<ChatResponse> result = new CompletableFuture<>();
-        Generation call = start(request, false, new ChatStreamListener() {
-            @Override
-            public void onDelta(ChatDelta delta) {
-                // a non-streamed answer has no deltas
-            }
-
-            @Override
-            public void onComplete(ChatResponse response) {
-                result.complete(response);
-            }
-
-            @Override
-            public void onError(ProviderException error) {
-                result.completeExceptionally(error);
-            }
-        });
-        try {
-            return result.get();
-        } catch (InterruptedException e) {
-            call.cancel();
-            Thread.currentThread().interrupt();
-            throw new ProviderException(Kind.CANCELLED, name(), "the caller was interrupted while waiting for the answer");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof ProviderException error) {
-                throw error;
-            }
-            throw new ProviderException(Kind.INTERNAL, name(), "unexpected fault: " + e.getCause().getClass().getSimpleName());
-        }
+        return newCall(request, false, null).call();
     }
 
     @Override
@@ -155,7 +126,8 @@ public final class KimiProvider implements InferenceProvider, AutoCloseable {
         remote.client().shutdownNow();
     }
 
-    private ChatCall start(ChatRequest request, boolean streaming, ChatStreamListener listener) {
+    /** Checks and admits the request (throwing when it is refused), holding an admission slot for it. */
+    private ChatCall newCall(ChatRequest request, boolean streaming, ChatStreamListener listener) {
         if (closed) {
             throw new ProviderException(Kind.UNAVAILABLE, name(), "the provider is stopped");
         }
@@ -168,7 +140,7 @@ public final class KimiProvider implements InferenceProvider, AutoCloseable {
             breaker.abandon();
             throw e;
         }
-        return new ChatCall(remote, breaker, permit, http, streaming, listener).start();
+        return new ChatCall(remote, breaker, permit, http, streaming, listener);
     }
 
     /** Checks the request against this provider and its model's constraints, and builds the HTTP request. */

@@ -17,11 +17,10 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import trit.api.chat.ChatMessage;
 import trit.api.chat.ChatRequest;
@@ -37,22 +36,13 @@ import trit.api.provider.ProviderException;
 /** What users rely on, against a real HTTP server in another process speaking Moonshot's API. */
 class ChatCompletionsTest {
 
-    private static MoonshotProcess server;
+    @RegisterExtension
+    static final MoonshotProcess server = new MoonshotProcess();
+
     private KimiProvider provider;
-
-    @BeforeAll
-    static void startServer() {
-        server = new MoonshotProcess();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
 
     @BeforeEach
     void setUp() {
-        server.reset();
         provider = Fixtures.provider(server);
     }
 

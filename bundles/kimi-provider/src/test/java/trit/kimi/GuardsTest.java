@@ -13,10 +13,8 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import trit.api.chat.ChatMessage;
 import trit.api.chat.ChatRequest;
@@ -29,22 +27,8 @@ import trit.api.provider.ProviderException.Kind;
 /** What stands before the remote: the circuit breaker, admission control and model constraints, end to end. */
 class GuardsTest {
 
-    private static MoonshotProcess server;
-
-    @BeforeAll
-    static void startServer() {
-        server = new MoonshotProcess();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        server.reset();
-    }
+    @RegisterExtension
+    static final MoonshotProcess server = new MoonshotProcess();
 
     @Test
     void repeatedFailuresOpenTheCircuitThenOneTrialClosesIt() {

@@ -19,12 +19,19 @@ import java.util.function.Predicate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 /**
  * Runs {@link ScriptedMoonshot} as a separate process (the test JVM's own {@code java} and class
  * path) and scripts it over loopback HTTP: the provider under test talks to a real server in
  * another process, exactly as it would to Moonshot.
+ *
+ * <p>As a JUnit extension ({@code @RegisterExtension static}): one process per test class,
+ * stopped after it, with its script and records reset before each test.
  */
-final class MoonshotProcess implements AutoCloseable {
+final class MoonshotProcess implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -130,6 +137,16 @@ final class MoonshotProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        reset();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override

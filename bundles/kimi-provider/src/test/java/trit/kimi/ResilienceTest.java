@@ -14,10 +14,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import trit.api.chat.ChatResponse;
 import trit.api.chat.FinishReason;
@@ -28,22 +26,8 @@ import trit.api.provider.ProviderException.Kind;
 /** Retries, timeouts, cut streams, malformed answers and typed errors, against the scripted server process. */
 class ResilienceTest {
 
-    private static MoonshotProcess server;
-
-    @BeforeAll
-    static void startServer() {
-        server = new MoonshotProcess();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        server.reset();
-    }
+    @RegisterExtension
+    static final MoonshotProcess server = new MoonshotProcess();
 
     @Test
     void aServerErrorIsRetriedAndTheNextAnswerReturned() {
@@ -265,6 +249,30 @@ class ResilienceTest {
         }
         server.awaitRequests(requests -> requests.get(0).path("outcome").asText().startsWith("client disconnected"),
                 "the server to see the client go away (not after its 20 s hold)");
+    }
+
+    @Test
+    void interruptingAWholeAnswerCancelsItAndKeepsTheInterruptFlag() throws Exception {
+        server.script(answer("late").replace("{\"status\":200", "{\"status\":200,\"delayMs\":5000"));
+        try (KimiProvider provider = Fixtures.provider(server)) {
+            java.util.concurrent.CompletableFuture<String> outcome = new java.util.concurrent.CompletableFuture<>();
+            Thread caller = Thread.ofPlatform().start(() -> {
+                try {
+                    provider.complete(hello());
+                    outcome.complete("answered");
+                } catch (ProviderException e) {
+                    outcome.complete(e.kind() + " " + e.getMessage() + " interrupted=" + Thread.currentThread().isInterrupted());
+                }
+            });
+            server.awaitRequests(r -> r.size() == 1, "the request to arrive");
+            long start = System.nanoTime();
+            caller.interrupt();
+            assertEquals("CANCELLED the caller was interrupted interrupted=true", outcome.get(2, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(System.nanoTime() - start < 1_000_000_000L);
+            assertEquals(0, provider.load().active());
+            assertTrue(provider.availability().isAvailable(), "a cancel says nothing about the remote's health");
+        }
+        assertEquals(1, server.completions().size());
     }
 
     @Test

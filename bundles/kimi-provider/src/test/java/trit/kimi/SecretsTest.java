@@ -15,11 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Level;
@@ -35,24 +34,15 @@ import trit.api.provider.ProviderException;
  */
 class SecretsTest {
 
-    private static MoonshotProcess server;
+    @RegisterExtension
+    static final MoonshotProcess server = new MoonshotProcess();
+
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private final List<String> errors = new ArrayList<>();
     private Logger root;
 
-    @BeforeAll
-    static void startServer() {
-        server = new MoonshotProcess();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
     @BeforeEach
     void captureLogs() {
-        server.reset();
         root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.ALL);
         logs.start();
