@@ -9,6 +9,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import trit.api.provider.InferenceProvider;
 import trit.api.provider.Locality;
@@ -29,9 +31,19 @@ public class KimiProviderComponent {
     private final KimiProvider provider;
     private final ServiceRegistration<InferenceProvider> registration;
 
+    private static final Logger LOG = LoggerFactory.getLogger(KimiProviderComponent.class);
+
     @Activate
     public KimiProviderComponent(KimiConfiguration config, BundleContext context) {
-        provider = new KimiProvider(KimiSettings.from(config, System.getenv()));
+        KimiSettings settings;
+        try {
+            settings = KimiSettings.from(config, System.getenv());
+        } catch (IllegalArgumentException e) {
+            // One clear line for the operator; SCR's own report of the failed activation is a stack trace.
+            LOG.error("{} configuration '{}' is invalid: {}", KimiConfiguration.PID, config.name(), e.getMessage());
+            throw e;
+        }
+        provider = new KimiProvider(settings);
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(InferenceProvider.PROVIDER_NAME, provider.name());
         properties.put(InferenceProvider.LOCALITY, Locality.CLOUD.name());
