@@ -68,6 +68,7 @@ public class KimiProviderTest {
     public void aFactoryConfigurationBecomesACloudProviderThatAnswers() throws Exception {
         try (LoopbackChatServer remote = new LoopbackChatServer()) {
             org.osgi.service.cm.Configuration config = configAdmin.getFactoryConfiguration("trit.provider.kimi", "itest", "?");
+            org.osgi.service.cm.Configuration second = configAdmin.getFactoryConfiguration("trit.provider.kimi", "itest2", "?");
             Hashtable<String, Object> properties = new Hashtable<>();
             properties.put("name", "kimi-itest");
             properties.put("base.url", remote.baseUrl());
@@ -115,11 +116,18 @@ public class KimiProviderTest {
 
                 http.await("/v1/models", r -> r.raw().body().contains("\"kimi-itest-model\""), "the Kimi model in /v1/models");
                 context.ungetService(reference);
+
+                // A second instance of the factory beside the first, e.g. another OpenAI-compatible server.
+                second.update(new Hashtable<>(java.util.Map.of("name", "kimi-itest-2", "base.url", remote.baseUrl(),
+                        "model", "other-itest-model")));
+                http.await("/v1/models", r -> r.raw().body().contains("\"other-itest-model\"")
+                        && r.raw().body().contains("\"kimi-itest-model\""), "both instances' models in /v1/models");
             } finally {
                 config.delete();
+                second.delete();
             }
             awaitGone();
-            http.await("/v1/models", r -> !r.raw().body().contains("kimi-itest-model"), "the Kimi model to leave /v1/models");
+            http.await("/v1/models", r -> !r.raw().body().contains("itest-model"), "the Kimi models to leave /v1/models");
         }
     }
 

@@ -97,6 +97,10 @@ final class Attempt {
                 if (response.statusCode() != 200) {
                     throw failed(response, in);
                 }
+                if (streaming && isJson(response)) {
+                    // A server that does not stream answers whole: pass its answer on as one delta.
+                    return readWholeAsDelta(in);
+                }
                 return streaming ? readStream(in) : readWhole(in);
             }
         } catch (IOException e) {
@@ -176,6 +180,21 @@ final class Attempt {
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw malformed("the answer is not valid JSON (" + e.getOriginalMessage() + ")");
         }
+    }
+
+    private static boolean isJson(HttpResponse<?> response) {
+        return response.headers().firstValue("Content-Type").map(type -> type.toLowerCase(java.util.Locale.ROOT)
+                .startsWith("application/json")).orElse(false);
+    }
+
+    private ChatResponse readWholeAsDelta(InputStream in) throws IOException, AttemptFailure {
+        ChatResponse whole = readWhole(in);
+        var message = whole.choice().message();
+        if (abortKind != null) {
+            throw aborted();
+        }
+        listener.onDelta(new trit.api.chat.ChatDelta(message.content(), message.reasoningContent(), message.extensions()));
+        return whole;
     }
 
     private ChatResponse readStream(InputStream in) throws IOException, AttemptFailure {

@@ -3,7 +3,6 @@ package trit.kimi;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.LongSupplier;
 
@@ -59,8 +58,7 @@ public final class KimiProvider implements InferenceProvider, AutoCloseable {
                 Thread.ofPlatform().daemon().name("trit-kimi-watchdog-" + settings.name()).factory());
         watchdog.setRemoveOnCancelPolicy(true);
         HttpClient client = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+                .followRedirects(HttpClient.Redirect.NEVER).build();
         this.remote = new Remote(settings, client, json, new Redactor(settings.apiKey()), watchdog);
         this.encoder = new RequestEncoder(json, settings.streamIncludeUsage());
         this.breaker = new CircuitBreaker(settings.name(), settings.circuitFailureThreshold(),

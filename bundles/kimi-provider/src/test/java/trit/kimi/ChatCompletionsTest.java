@@ -203,6 +203,17 @@ class ChatCompletionsTest {
     }
 
     @Test
+    void aServerThatAnswersAStreamRequestWholeIsPassedOnAsOneDelta() throws Exception {
+        server.script(Fixtures.answer("all at once"));
+        Fixtures.Recorder recorder = new Fixtures.Recorder();
+        provider.stream(hello(), recorder);
+        ChatResponse response = recorder.response();
+        assertEquals("all at once", recorder.text());
+        assertEquals(1, recorder.deltas.size());
+        assertEquals(new Usage(5, 2), response.usage());
+    }
+
+    @Test
     void describesItselfAsACloudProviderOfItsConfiguredModel() {
         assertEquals("kimi", provider.name());
         assertEquals(Locality.CLOUD, provider.locality());
