@@ -9,7 +9,7 @@ import trit.api.provider.ProviderLoad;
 
 /**
  * Local admission control: at most {@code maxConcurrent} requests in flight and at most
- * {@code perMinute} started in any sliding 60 s window. Excess requests fail at once (never
+ * {@code perMinute} attempts (first tries and retries) started in any sliding 60 s window. Excess requests fail at once (never
  * queue) with {@link ProviderException.Kind#RATE_LIMITED}, so the router can fall back instead
  * of waiting, and the remote never sees a request its limits would refuse.
  */
@@ -28,6 +28,25 @@ final class AdmissionControl {
     /** A slot taken by one request; released exactly once, whatever the number of calls. */
     final class Permit implements AutoCloseable {
         private boolean released;
+
+        /**
+         * Counts a retry of this request against the per-minute budget (the remote counts every
+         * attempt); false, counting nothing, when the budget is spent.
+         */
+        boolean retryWithinBudget() {
+            synchronized (AdmissionControl.this) {
+                if (perMinute == 0) {
+                    return true;
+                }
+                long now = nanoClock.getAsLong();
+                forgetOlderThanAMinute(now);
+                if (recentStarts.size() >= perMinute) {
+                    return false;
+                }
+                recentStarts.addLast(now);
+                return true;
+            }
+        }
 
         @Override
         public void close() {
@@ -58,9 +77,7 @@ final class AdmissionControl {
         }
         long now = nanoClock.getAsLong();
         if (perMinute > 0) {
-            while (!recentStarts.isEmpty() && now - recentStarts.peekFirst() >= MINUTE) {
-                recentStarts.removeFirst();
-            }
+            forgetOlderThanAMinute(now);
             if (recentStarts.size() >= perMinute) {
                 Duration wait = Duration.ofNanos(MINUTE - (now - recentStarts.peekFirst()));
                 long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
@@ -86,6 +103,12 @@ final class AdmissionControl {
             return "rate limited locally: " + perMinute + " requests in the last minute";
         }
         return null;
+    }
+
+    private void forgetOlderThanAMinute(long now) {
+        while (!recentStarts.isEmpty() && now - recentStarts.peekFirst() >= MINUTE) {
+            recentStarts.removeFirst();
+        }
     }
 
     synchronized ProviderLoad load() {

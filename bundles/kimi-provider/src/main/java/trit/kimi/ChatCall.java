@@ -163,6 +163,9 @@ final class ChatCall implements Generation {
                 if (pause(wait)) {
                     throw new ProviderException(Kind.CANCELLED, settings.name(), "the caller cancelled");
                 }
+                if (!permit.retryWithinBudget()) {
+                    throw afterAttempts(error, attempt + 1, "; no retry left within requests.per.minute");
+                }
             }
         }
     }
@@ -197,7 +200,11 @@ final class ChatCall implements Generation {
     }
 
     private static ProviderException afterAttempts(ProviderException error, int attempts) {
+        return afterAttempts(error, attempts, "");
+    }
+
+    private static ProviderException afterAttempts(ProviderException error, int attempts, String note) {
         return new ProviderException(error.kind(), error.provider(), error.getMessage() + " (after " + attempts
-                + (attempts == 1 ? " attempt)" : " attempts)"), error.retryAfter().orElse(null), null);
+                + (attempts == 1 ? " attempt" : " attempts") + note + ")", error.retryAfter().orElse(null), null);
     }
 }

@@ -82,6 +82,18 @@ class GuardUnitsTest {
     }
 
     @Test
+    void retriesCountAgainstThePerMinuteBudget() {
+        AdmissionControl admission = new AdmissionControl("kimi", 1, 2, nanos::get);
+        try (AdmissionControl.Permit permit = admission.admit()) {
+            assertTrue(permit.retryWithinBudget());
+            assertEquals(false, permit.retryWithinBudget(), "two attempts in the minute already");
+        }
+        assertEquals(ProviderException.Kind.RATE_LIMITED, assertThrows(ProviderException.class, admission::admit).kind());
+        nanos.addAndGet(Duration.ofMinutes(1).toNanos());
+        admission.admit().close();
+    }
+
+    @Test
     void noPerMinuteLimitWhenZero() {
         AdmissionControl admission = new AdmissionControl("kimi", 2, 0, nanos::get);
         for (int i = 0; i < 100; i++) {

@@ -117,6 +117,18 @@ class GuardsTest {
     }
 
     @Test
+    void retriesSpendThePerMinuteBudgetToo() {
+        server.script(error(500, "server_error", "down", null), error(500, "server_error", "still down", null), answer("never"));
+        try (KimiProvider provider = Fixtures.provider(server, "requests.per.minute", 2, "max.retries", 5)) {
+            ProviderException e = assertThrows(ProviderException.class, () -> provider.complete(Fixtures.hello()));
+            assertEquals(Kind.UPSTREAM_ERROR, e.kind());
+            assertTrue(e.getMessage().endsWith("still down (server_error) (after 2 attempts; no retry left within "
+                    + "requests.per.minute)"), e.getMessage());
+        }
+        assertEquals(2, server.completions().size());
+    }
+
+    @Test
     void aTemperatureTheModelRefusesIsLeftOutWhenAdapting() throws Exception {
         server.script(answer("a"), answer("b"));
         try (KimiProvider provider = Fixtures.provider(server)) {
