@@ -4,6 +4,7 @@ import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,12 +34,15 @@ final class ChatCall implements Generation {
     private final HttpRequest request;
     private final boolean streaming;
     private final ChatStreamListener listener;
+    private final Consumer<ChatCall> onEnd;
     private final CountDownLatch cancelled = new CountDownLatch(1);
     private volatile Attempt current;
+    private volatile String stopReason;
     private volatile boolean done;
 
+    /** @param onEnd told once the request holds nothing any more (before the terminal callback) */
     ChatCall(Remote remote, CircuitBreaker breaker, AdmissionControl.Permit permit, HttpRequest request,
-             boolean streaming, ChatStreamListener listener) {
+             boolean streaming, ChatStreamListener listener, Consumer<ChatCall> onEnd) {
         this.remote = remote;
         this.breaker = breaker;
         this.permit = permit;
@@ -46,6 +50,7 @@ final class ChatCall implements Generation {
         this.request = request;
         this.streaming = streaming;
         this.listener = listener;
+        this.onEnd = onEnd;
     }
 
     /** Runs the request on a virtual thread; the answer goes to the listener. */
@@ -63,7 +68,7 @@ final class ChatCall implements Generation {
         try {
             return attempts();
         } finally {
-            permit.close();
+            release();
         }
     }
 
@@ -76,6 +81,16 @@ final class ChatCall implements Generation {
         Attempt attempt = current;
         if (attempt != null) {
             attempt.abort(Kind.CANCELLED, "the caller cancelled");
+        }
+    }
+
+    /** Ends the request with {@code UNAVAILABLE} because the provider itself goes away (not the caller's choice). */
+    void stop(String reason) {
+        stopReason = reason;
+        cancelled.countDown();
+        Attempt attempt = current;
+        if (attempt != null) {
+            attempt.abort(Kind.UNAVAILABLE, reason);
         }
     }
 
@@ -96,7 +111,7 @@ final class ChatCall implements Generation {
             error = new ProviderException(Kind.INTERNAL, remote.settings().name(),
                     "unexpected fault in the provider: " + e.getClass().getSimpleName());
         } finally {
-            permit.close();
+            release();
         }
         Attempt last = current;
         if (error != null && error.kind() == Kind.CANCELLED && streaming && last != null) {
@@ -122,6 +137,9 @@ final class ChatCall implements Generation {
         for (int attempt = 0; ; attempt++) {
             Attempt exchange = new Attempt(remote, request, streaming, listener);
             current = exchange;
+            if (stopReason != null) {
+                throw new ProviderException(Kind.UNAVAILABLE, settings.name(), stopReason);
+            }
             if (cancelled.getCount() == 0 || Thread.currentThread().isInterrupted()) {
                 exchange.abort(Kind.CANCELLED, "the caller cancelled");
             }
@@ -161,13 +179,19 @@ final class ChatCall implements Generation {
                 LOG.info("{}: attempt {} failed ({}); retrying in {} ms", settings.name(), attempt + 1,
                         remote.redactor().redact(error.getMessage()), wait.toMillis());
                 if (pause(wait)) {
-                    throw new ProviderException(Kind.CANCELLED, settings.name(), "the caller cancelled");
+                    throw stopReason != null ? new ProviderException(Kind.UNAVAILABLE, settings.name(), stopReason)
+                            : new ProviderException(Kind.CANCELLED, settings.name(), "the caller cancelled");
                 }
                 if (!permit.retryWithinBudget()) {
                     throw afterAttempts(error, attempt + 1, "; no retry left within requests.per.minute");
                 }
             }
         }
+    }
+
+    private void release() {
+        permit.close();
+        onEnd.accept(this);
     }
 
     /** Tells the circuit breaker what the attempt says about the remote's health. */

@@ -3,6 +3,8 @@ package trit.kimi;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.function.LongSupplier;
 
@@ -45,6 +47,8 @@ public final class KimiProvider implements InferenceProvider, AutoCloseable {
     private final CircuitBreaker breaker;
     private final AdmissionControl admission;
     private final ModelInfo modelInfo;
+    /** Requests under way, stopped when the provider closes. */
+    private final Set<ChatCall> calls = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     KimiProvider(KimiSettings settings) {
@@ -117,9 +121,13 @@ public final class KimiProvider implements InferenceProvider, AutoCloseable {
         return newCall(request, false, null).call();
     }
 
+    /** Stops the provider: requests under way end with {@code UNAVAILABLE}, new ones are refused. */
     @Override
     public void close() {
         closed = true;
+        for (ChatCall call : calls) {
+            call.stop("provider " + name() + " was stopped (configuration changed or bundle stopped)");
+        }
         remote.watchdog().shutdownNow();
         remote.client().shutdownNow();
     }
@@ -138,7 +146,12 @@ public final class KimiProvider implements InferenceProvider, AutoCloseable {
             breaker.abandon();
             throw e;
         }
-        return new ChatCall(remote, breaker, permit, http, streaming, listener);
+        ChatCall call = new ChatCall(remote, breaker, permit, http, streaming, listener, calls::remove);
+        calls.add(call);
+        if (closed) {
+            call.stop("provider " + name() + " was stopped");
+        }
+        return call;
     }
 
     /** Checks the request against this provider and its model's constraints, and builds the HTTP request. */

@@ -276,6 +276,23 @@ class ResilienceTest {
     }
 
     @Test
+    void stoppingTheProviderEndsItsRequestsAsUnavailable() throws Exception {
+        server.script("{\"status\":200,\"holdMs\":20000,\"events\":[" + content("first") + "]}");
+        KimiProvider provider = Fixtures.provider(server);
+        Fixtures.Recorder recorder = new Fixtures.Recorder();
+        provider.stream(hello(), recorder);
+        recorder.awaitDelta();
+        provider.close();
+        ProviderException e = recorder.error();
+        assertEquals(Kind.UNAVAILABLE, e.kind());
+        assertEquals("provider kimi was stopped (configuration changed or bundle stopped)", e.getMessage());
+        assertEquals("the provider is stopped", assertThrows(ProviderException.class, () -> provider.complete(hello())).getMessage());
+        assertEquals("stopped", provider.availability().reason());
+        server.awaitRequests(requests -> requests.get(0).path("outcome").asText().startsWith("client disconnected"),
+                "the server to see the exchange end");
+    }
+
+    @Test
     void cancellingDuringABackoffEndsTheRequest() throws Exception {
         server.script(error(500, "server_error", "boom", "{\"Retry-After\":\"1\"}"), answer("never"));
         try (KimiProvider provider = Fixtures.provider(server)) {
