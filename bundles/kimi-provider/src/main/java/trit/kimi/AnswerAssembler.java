@@ -1,7 +1,6 @@
 package trit.kimi;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,8 +66,7 @@ final class AnswerAssembler {
             throw new MalformedAnswerException("the answer's choice has no message object");
         }
         Map<String, Object> extensions = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = message.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : message.properties()) {
             if (!MESSAGE_FIELDS.contains(field.getKey())) {
                 extensions.put(field.getKey(), json.convertValue(field.getValue(), Object.class));
             }
@@ -100,8 +98,7 @@ final class AnswerAssembler {
         String text = text(delta, "content");
         String thought = text(delta, "reasoning_content");
         Map<String, Object> extensions = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = delta.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : delta.properties()) {
             if (field.getKey().equals("tool_calls")) {
                 mergeToolCalls(field.getValue());
             }

@@ -34,23 +34,23 @@ class GuardsTest {
     void repeatedFailuresOpenTheCircuitThenOneTrialClosesIt() {
         server.script(error(500, "server_error", "down", null), error(502, "server_error", "down", null), answer("back"));
         try (KimiProvider provider = Fixtures.provider(server, "max.retries", 0, "circuit.failure.threshold", 2,
-                "circuit.open.ms", 600L)) {
+                "circuit.open.ms", 1500L)) {
             assertEquals(Kind.UPSTREAM_ERROR, assertThrows(ProviderException.class, () -> provider.complete(Fixtures.hello())).kind());
             assertTrue(provider.availability().isAvailable(), "one failure is not enough");
             assertThrows(ProviderException.class, () -> provider.complete(Fixtures.hello()));
 
             Availability open = provider.availability();
             assertEquals(Availability.State.UNAVAILABLE, open.state());
-            assertTrue(open.reason().startsWith("circuit open for 1 s more after 2 consecutive failures (last: http://127.0.0.1:"),
-                    open.reason());
+            assertTrue(open.reason().startsWith("circuit open for "), open.reason());
+            assertTrue(open.reason().contains(" s more after 2 consecutive failures (last: http://127.0.0.1:"), open.reason());
             long start = System.nanoTime();
             ProviderException fast = assertThrows(ProviderException.class, () -> provider.complete(Fixtures.hello()));
             assertEquals(Kind.UNAVAILABLE, fast.kind());
             assertTrue(fast.retryAfter().isPresent());
-            assertTrue(System.nanoTime() - start < 100_000_000L, "refused at once");
+            assertTrue(System.nanoTime() - start < 500_000_000L, "refused at once");
             assertEquals(2, server.completions().size(), "nothing sent while open");
 
-            MoonshotProcess.sleep(700);
+            MoonshotProcess.sleep(1600);
             assertTrue(provider.availability().isAvailable(), "half-open: ready for a trial");
             assertEquals("back", provider.complete(Fixtures.hello()).choice().message().content());
             assertTrue(provider.availability().isAvailable());
@@ -60,7 +60,7 @@ class GuardsTest {
     @Test
     void aFailedTrialOpensTheCircuitAgainAndOnlyOneTrialRunsAtATime() throws Exception {
         server.script(error(500, "server_error", "down", null),
-                "{\"status\":500,\"delayMs\":400,\"body\":\"{}\"}");
+                "{\"status\":500,\"delayMs\":1500,\"body\":\"{}\"}");
         try (KimiProvider provider = Fixtures.provider(server, "max.retries", 0, "circuit.failure.threshold", 1,
                 "circuit.open.ms", 300L)) {
             assertThrows(ProviderException.class, () -> provider.complete(Fixtures.hello()));

@@ -12,7 +12,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -133,8 +132,7 @@ public final class ScriptedMoonshot {
         }
         pause(step.path("delayMs").asLong(0));
         Map<String, String> headers = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = step.path("headers").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> header = it.next();
+        for (Map.Entry<String, JsonNode> header : step.path("headers").properties()) {
             headers.put(header.getKey(), header.getValue().asText());
         }
         int status = step.path("status").asInt(200);
@@ -163,11 +161,13 @@ public final class ScriptedMoonshot {
             out.flush();
             for (int i = 0; i < events.size(); i++) {
                 if (i == cutAfter) {
-                    // Half a chunk, then the connection closes: what a dropped connection looks like to the client.
+                    // Half a chunk, then the connection closes: what a dropped connection looks like to the
+                    // client. A pause first, so what was sent before is read (a reset could discard it).
+                    pause(Math.max(gap, 100));
                     out.write("40\r\ndata: {\"cho".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     outcome(record, "cut after " + i + " events");
-                    socket.setSoLinger(true, 0);
+                    socket.shutdownOutput();
                     return false;
                 }
                 if (i > 0 && !waitOrDisconnected(socket, in, gap)) {

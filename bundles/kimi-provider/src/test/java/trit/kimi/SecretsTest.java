@@ -44,7 +44,7 @@ class SecretsTest {
     @BeforeEach
     void captureLogs() {
         root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.ALL);
+        root.setLevel(Level.TRACE);
         logs.start();
         root.addAppender(logs);
     }
