@@ -132,6 +132,28 @@ public class KimiProviderTest {
     }
 
     @Test
+    public void theDefaultInstanceGivesWayToAnOperatorsConfiguration() throws Exception {
+        try (LoopbackChatServer remote = new LoopbackChatServer()) {
+            // What the provider bundle creates when MOONSHOT_API_KEY is set and nothing is configured:
+            // a factory configuration carrying its marker (the environment of this JVM has no key to trigger it).
+            org.osgi.service.cm.Configuration preset = configAdmin.getFactoryConfiguration("trit.provider.kimi", "default", "?");
+            preset.update(new Hashtable<>(java.util.Map.of("trit.kimi.default.instance", true, "name", "kimi-default-itest",
+                    "base.url", remote.baseUrl())));
+            http.await("/health", r -> r.raw().body().contains("\"kimi-default-itest\""), "the default instance");
+
+            org.osgi.service.cm.Configuration operator = configAdmin.getFactoryConfiguration("trit.provider.kimi", "mine", "?");
+            operator.update(new Hashtable<>(java.util.Map.of("name", "kimi-mine-itest", "base.url", remote.baseUrl())));
+            try {
+                http.await("/health", r -> r.raw().body().contains("\"kimi-mine-itest\"")
+                        && !r.raw().body().contains("\"kimi-default-itest\""), "the default instance to give way");
+                assertEquals(1, configAdmin.listConfigurations("(service.factoryPid=trit.provider.kimi)").length);
+            } finally {
+                operator.delete();
+            }
+        }
+    }
+
+    @Test
     public void withoutAKeyInTheEnvironmentNoDefaultInstanceIsMade() throws Exception {
         // The itests run without MOONSHOT_API_KEY and KIMI_API_KEY (itests/pom.xml): nothing may reach Moonshot.
         assertNull(System.getenv("MOONSHOT_API_KEY"));
