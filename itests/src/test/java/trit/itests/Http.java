@@ -38,6 +38,15 @@ final class Http {
         this.base = "http://" + host + ":" + port;
     }
 
+    /** Parses one JSON document (e.g. a streamed chunk). */
+    static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + json, e);
+        }
+    }
+
     /** A client of the framework's server, once the REST API answers. */
     static Http whenStarted(BundleContext context) {
         Http http = new Http(Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)));
