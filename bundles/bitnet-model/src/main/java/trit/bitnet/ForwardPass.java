@@ -103,11 +103,8 @@ public final class ForwardPass {
             trace("Qcur", l, "ROPE", pos, s.q, d);
             trace("Kcur", l, "ROPE", pos, s.k, c.kvDim());
             int kv = c.kvDim();
-            long at = (long) pos * kv;
-            for (int i = 0; i < kv; i++) {
-                s.keys[l].setAtIndex(Session.HALF, at + i, Float.floatToFloat16(s.k[i]));
-                s.values[l].setAtIndex(Session.HALF, at + i, Float.floatToFloat16(s.v[i]));
-            }
+            cache(s, s.keys[l], pos, s.k, 0, kv);
+            cache(s, s.values[l], pos, s.v, 0, kv);
             attention(s, l, pos);
             trace("kqv_out", l, "CONT", pos, s.attention, d);
             rmsNorm(s.h, s.attention, layer.attnSubNorm(), c.rmsEps());
@@ -222,11 +219,8 @@ public final class ForwardPass {
             ropeAngles(s, c, pos);
             rope(s.qB, b * d, c.heads(), c, s);
             rope(s.kB, b * kv, c.kvHeads(), c, s);
-            long at = (long) pos * kv;
-            for (int i = 0; i < kv; i++) {
-                s.keys[l].setAtIndex(Session.HALF, at + i, Float.floatToFloat16(s.kB[b * kv + i]));
-                s.values[l].setAtIndex(Session.HALF, at + i, Float.floatToFloat16(s.vB[b * kv + i]));
-            }
+            cache(s, s.keys[l], pos, s.kB, b * kv, kv);
+            cache(s, s.values[l], pos, s.vB, b * kv, kv);
         }
         for (int b = 0; b < n; b++) {
             // Causal: the cache holds the whole batch, and attention at pos reads positions 0..pos only.
@@ -345,7 +339,7 @@ public final class ForwardPass {
             }
             float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j <= pos; j++) {
-                toFloats(keys, (long) j * kv + kvHead, row, headDim);
+                toFloats(keys, (long) j * kv + kvHead, row, headDim, s.halfBits);
                 s.scores[j] = dot(s.query16, row, headDim, s.lanes) * scale;
                 max = Math.max(max, s.scores[j]);
             }
@@ -358,7 +352,7 @@ public final class ForwardPass {
             java.util.Arrays.fill(out, 0, headDim, 0f);
             for (int j = 0; j <= pos; j++) {
                 float p = Float.float16ToFloat(Float.floatToFloat16(s.scores[j] * inverse));
-                toFloats(values, (long) j * kv + kvHead, row, headDim);
+                toFloats(values, (long) j * kv + kvHead, row, headDim, s.halfBits);
                 for (int d = 0; d < headDim; d++) {
                     out[d] += p * row[d]; // a plain loop: C2 vectorizes it
                 }
@@ -367,10 +361,24 @@ public final class ForwardPass {
         }
     }
 
-    /** F16 values to floats: a plain loop, which C2 compiles to the conversion instruction. */
-    private static void toFloats(MemorySegment halves, long from, float[] out, int n) {
+    /** Stores {@code v[from .. from+kv)} as F16 at position {@code pos} of a layer's K or V cache, in one bulk copy. */
+    private static void cache(Session s, MemorySegment layer, int pos, float[] v, int from, int kv) {
+        short[] bits = s.kvBits;
+        for (int i = 0; i < kv; i++) {
+            bits[i] = Float.floatToFloat16(v[from + i]);
+        }
+        MemorySegment.copy(bits, 0, layer, Session.HALF, (long) pos * kv * Short.BYTES, kv);
+    }
+
+    /**
+     * F16 values of the cache to floats: one bulk copy out of the segment (a single bounds check),
+     * then a plain loop over the array, which C2 compiles to the conversion instruction. Reading the
+     * segment element by element instead cost more than the rest of a long prompt together.
+     */
+    private static void toFloats(MemorySegment halves, long from, float[] out, int n, short[] bits) {
+        MemorySegment.copy(halves, Session.HALF, from * Short.BYTES, bits, 0, n);
         for (int i = 0; i < n; i++) {
-            out[i] = Float.float16ToFloat(halves.getAtIndex(Session.HALF, from + i));
+            out[i] = Float.float16ToFloat(bits[i]);
         }
     }
 

@@ -38,6 +38,10 @@ public final class Session implements AutoCloseable {
     final float[] headOut;
     final float[] ropeCos;
     final float[] ropeSin;
+    /** One head's row of the F16 cache, copied out of the segment before conversion. */
+    final short[] halfBits;
+    /** One position's K or V as F16, converted before one bulk copy into the segment. */
+    final short[] kvBits;
     /** The lanes of one float vector, for reductions in a fixed order. */
     final float[] lanes = new float[jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length()];
     final QuantizedActivations embeddingActivations;
@@ -97,6 +101,8 @@ public final class Session implements AutoCloseable {
         logits = new float[config.vocabulary()];
         query16 = new float[config.headDim()];
         halfRow = new float[config.headDim()];
+        halfBits = new short[config.headDim()];
+        kvBits = new short[kv];
         headOut = new float[config.headDim()];
         ropeCos = new float[config.ropeDims() / 2];
         ropeSin = new float[config.ropeDims() / 2];
