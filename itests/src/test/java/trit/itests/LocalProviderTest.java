@@ -102,20 +102,22 @@ public class LocalProviderTest {
 
     @Test
     public void theWatcherServesTheDemoUntilARealModelArrivesAndRemovesWhatIsGone() throws Exception {
-        InferenceProvider demoProvider = awaitProvider("(trit.model.file=" + demo + ")");
+        // The other tests configure the same file under other ids: the watcher's provider is the one named after the demo.
+        String demoFilter = "(&(trit.model.file=" + demo + ")(trit.provider.name=bitnet/trit-demo))";
+        InferenceProvider demoProvider = awaitProvider(demoFilter);
         assertEquals("trit-demo", demoProvider.models().get(0).id());
-        ServiceReference<InferenceProvider> ref = context.getServiceReferences(InferenceProvider.class,
-                "(trit.model.file=" + demo + ")").iterator().next();
+        ServiceReference<InferenceProvider> ref = context.getServiceReferences(InferenceProvider.class, demoFilter)
+                .iterator().next();
         assertEquals("LOCAL", ref.getProperty(InferenceProvider.LOCALITY));
         assertEquals(64, ref.getProperty("trit.model.sha256").toString().length());
 
         Path copy = folder.resolve("copy.gguf");
         Files.copy(demo, copy);
         awaitProvider("(trit.model.file=" + copy + ")");
-        awaitGone("(trit.model.file=" + demo + ")");
+        awaitGone(demoFilter);
         Files.delete(copy);
         awaitGone("(trit.model.file=" + copy + ")");
-        awaitProvider("(trit.model.file=" + demo + ")");
+        awaitProvider(demoFilter);
     }
 
     @Test
