@@ -34,8 +34,13 @@ class KarafFeatureResolveTest {
         karaf.forEach(b -> expected.add(b.symbolicName() + " " + b.low()));
         Set<String> actual = new TreeSet<>();
         resolved.forEach(b -> actual.add(b.symbolicName() + " " + b.low()));
-        assertEquals(expected, actual, "-runbundles of " + karafBndrun + " (rewritten by the build's resolver) "
-                + "must be exactly the feature's bundles and Karaf's: a bundle only in -runbundles is missing from the feature");
+        Set<String> missingFromFeature = new TreeSet<>(actual);
+        missingFromFeature.removeAll(expected);
+        Set<String> notResolved = new TreeSet<>(expected);
+        notResolved.removeAll(actual);
+        assertEquals(expected, actual, "-runbundles of " + karafBndrun + " (rewritten by the build's resolver) must be exactly "
+                + "the feature's bundles and Karaf's; resolved but in neither (missing from the feature, or wrongly named in "
+                + "karaf-provided.properties): " + missingFromFeature + "; required but not resolved: " + notResolved);
     }
 
     @Test
