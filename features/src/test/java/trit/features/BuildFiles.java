@@ -29,8 +29,8 @@ final class BuildFiles {
     record BundleRef(String symbolicName, String low, String high) {
     }
 
-    /** A Karaf feature: its name, its {@code <feature>} dependencies and its bundle URLs. */
-    record KarafFeature(String name, List<String> features, List<String> bundles) {
+    /** A Karaf feature: its name, its {@code <feature>} dependencies, its bundle URLs, its configurations by PID. */
+    record KarafFeature(String name, List<String> features, List<String> bundles, Map<String, String> configs) {
     }
 
     private static final Pattern BND_IDENTITY = Pattern.compile("(?:bnd\\.identity;id=)?'?([\\w.\\-]+)'?;version='\\[([^,]+),([^)]+)\\)'");
@@ -88,14 +88,17 @@ final class BuildFiles {
                 }
                 List<String> dependencies = new ArrayList<>();
                 List<String> bundles = new ArrayList<>();
+                Map<String, String> configs = new LinkedHashMap<>();
                 for (var child = feature.getFirstChild(); child != null; child = child.getNextSibling()) {
                     if (child instanceof Element e && "feature".equals(e.getLocalName())) {
                         dependencies.add(e.getTextContent().trim());
                     } else if (child instanceof Element e && "bundle".equals(e.getLocalName())) {
                         bundles.add(e.getTextContent().trim());
+                    } else if (child instanceof Element e && "config".equals(e.getLocalName())) {
+                        configs.put(e.getAttribute("name"), e.getTextContent());
                     }
                 }
-                result.put(feature.getAttribute("name"), new KarafFeature(feature.getAttribute("name"), dependencies, bundles));
+                result.put(feature.getAttribute("name"), new KarafFeature(feature.getAttribute("name"), dependencies, bundles, configs));
             }
             return result;
         } catch (Exception e) {

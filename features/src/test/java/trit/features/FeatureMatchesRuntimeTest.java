@@ -3,12 +3,14 @@ package trit.features;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
@@ -62,6 +64,16 @@ class FeatureMatchesRuntimeTest {
         needed.remove("framework");
         assertEquals(needed, new TreeSet<>(trit.features()));
         assertEquals(Set.of("scr"), needed, "Karaf 4.4's default boot features have no Declarative Services");
+    }
+
+    @Test
+    void theFeatureCarriesTheRuntimesModelFolderConfigurationInKarafsFolders() throws Exception {
+        Properties runtime = BuildFiles.properties(BuildFiles.path("trit.runtime.bndrun").resolveSibling("etc").resolve("trit.models.cfg"));
+        Properties karaf = new Properties();
+        karaf.load(new StringReader(trit.configs().get("trit.models")));
+        runtime.setProperty("directory", "${karaf.base}/models");
+        runtime.setProperty("demo.file", "${karaf.data}/trit-demo.gguf");
+        assertEquals(new TreeMap<>(runtime), new TreeMap<>(karaf), "the feature's trit.models configuration");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,6 +55,18 @@ class GenerateFeaturesTest {
     }
 
     @Test
+    void aModelsConfigurationWithALauncherVariableKarafLacksIsRefused() throws Exception {
+        Path runtime = Files.createDirectories(out.resolve("runtime"));
+        Path bndrun = Files.copy(runtimeBndrun, runtime.resolve("trit.bndrun"));
+        Files.createDirectories(runtime.resolve("etc"));
+        Files.writeString(runtime.resolve("etc/trit.models.cfg"), "directory = ${trit.models.dir}\ncache = ${trit.cache.dir}/x\n");
+        Run run = generate(bndrun, featuresDir.resolve("runtime-artifacts"), karafProvided);
+        assertEquals(1, run.exitCode(), run.output());
+        assertTrue(run.output().contains("uses a launcher variable with no Karaf equivalent (${trit.cache.dir}/x): add it to KARAF_FOLDERS"),
+                run.output());
+    }
+
+    @Test
     void theUsageIsShownForMissingArguments() throws Exception {
         Run run = run(List.of(runtimeBndrun.toString()));
         assertEquals(2, run.exitCode(), run.output());
@@ -64,10 +77,11 @@ class GenerateFeaturesTest {
         return run(List.of(bndrun.toString(), artifacts.toString(), provided.toString(), out.toString(), "1.0.0"));
     }
 
-    /** Runs the generator as the build does: source-launched with the launcher jar on the class path. */
+    /** Runs the generator in its own JVM (it exits with its status), compiled with the tests, the launcher jar beside it. */
     private static Run run(List<String> arguments) throws Exception {
+        String classPath = BuildFiles.path("trit.features.generator.classes") + File.pathSeparator + BuildFiles.path("trit.launcher.jar");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", BuildFiles.path("trit.launcher.jar").toString(), BuildFiles.path("trit.features.generator").toString()));
+                "-cp", classPath, "GenerateFeatures"));
         command.addAll(arguments);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());

@@ -122,7 +122,8 @@ class KarafDistributionTest {
 
     /**
      * What a Karaf user does (README, section Karaf), plus free ports and a shell user for the test:
-     * the feature as a boot feature, the JVM and framework options Trit needs, Trit's model folder.
+     * the feature as a boot feature, the JVM and framework options Trit needs. The model folder's
+     * configuration comes with the feature (the demo model, checked through GET /v1/models).
      */
     private void configure(Path home, int httpPort, int sshPort) throws IOException {
         Path etc = home.resolve("etc");
@@ -145,8 +146,6 @@ class KarafDistributionTest {
                     config.getProperty("org.osgi.framework.system.packages.extra") + ", jdk.incubator.vector");
             custom.store(out, "Trit: the Vector API (jdk.incubator.vector) for the kernels");
         }
-        Files.writeString(etc.resolve("trit.models.cfg"), "directory = " + home.resolve("models") + "\ndemo = true\ndemo.file = "
-                + home.resolve("data/trit-demo.gguf") + "\n");
         // Free ports for SSH and JMX, so that parallel builds do not collide; a user for bin/client.
         edit(etc.resolve("org.apache.karaf.shell.cfg"), text -> text.replace("sshPort = 8101", "sshPort = " + sshPort));
         int rmiRegistryPort = freePort();
