@@ -82,7 +82,7 @@ final class ConsoleGeneration {
                         if (firstToken < 0) {
                             firstToken = System.nanoTime();
                         }
-                        out.print(text);
+                        out.print(printable(text));
                         out.flush();
                         wrote = true;
                     }
@@ -113,6 +113,18 @@ final class ConsoleGeneration {
             out.flush();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The answer as the terminal should see it: line feeds and tabs stay, other control characters
+     * (an escape sequence in a model's output could move the cursor or retitle the window) become
+     * U+FFFD.
+     */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> out.appendCodePoint(
+                c == '\n' || c == '\t' || !Character.isISOControl(c) ? c : '\uFFFD'));
+        return out.toString();
     }
 
     /** After a cancel: the provider's terminal callback, so that its slot is free when the command returns. */

@@ -25,7 +25,7 @@ final class KernelBindings {
     static final String MODEL_FILE = "model.file";
 
     /**
-     * @param modelFile the component's {@code model.file}, or {@code null}
+     * @param modelFile the component's {@code model.file}
      * @param target    the reference's target filter, or {@code null} for any kernel
      * @param serviceId the {@code service.id} of the kernel bound now, or {@code null} when none is
      */
@@ -35,6 +35,7 @@ final class KernelBindings {
     private KernelBindings() {
     }
 
+    /** The binding of every component configuration that serves a model file. */
     static List<Binding> of(ServiceComponentRuntime scr) {
         List<Binding> bindings = new ArrayList<>();
         String kernelType = TernaryKernel.class.getName();
@@ -45,7 +46,10 @@ final class KernelBindings {
                 }
                 for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
                     Object file = configuration.properties.get(MODEL_FILE);
-                    bindings.add(new Binding(file == null ? null : file.toString(), target(configuration, reference),
+                    if (file == null) {
+                        continue; // a kernel user that is not a model (e.g. a tool or a test)
+                    }
+                    bindings.add(new Binding(file.toString(), target(configuration, reference),
                             bound(configuration, reference.name)));
                 }
             }

@@ -52,12 +52,12 @@ final class Table {
 
         /** A left-aligned path column that keeps the end of long paths and shrinks before names. */
         static Column path(String header) {
-            return new Column(header, false, Math.max(header.length(), 20), Cut.START, 1);
+            return new Column(header, false, Math.max(header.length(), 12), Cut.START, 1);
         }
 
         /** A hex digest: its first characters identify it, so it shrinks first. */
         static Column digest(String header) {
-            return new Column(header, false, Math.max(header.length(), 10), Cut.END, 2);
+            return new Column(header, false, Math.max(header.length(), 9), Cut.END, 2);
         }
 
         /** A right-aligned number column, never shrunk below its header's width. */

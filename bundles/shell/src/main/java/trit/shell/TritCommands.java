@@ -110,11 +110,13 @@ public class TritCommands {
     /** {@code trit:models}: every model served now, with its provider, state, file, digest, context and memory. */
     public void models() {
         PrintStream out = System.out;
-        Table table = new Table(Table.Column.text("MODEL"), Table.Column.text("PROVIDER"), Table.Column.text("STATE"),
-                Table.Column.path("FILE"), Table.Column.digest("SHA256"),
+        // The provider of a local model repeats its id ("bitnet/<id>"): it gives way before the id does.
+        Table table = new Table(Table.Column.text("MODEL"), new Table.Column("PROVIDER", false, 8, Table.Cut.END, 1),
+                Table.Column.text("STATE"), Table.Column.path("FILE"), Table.Column.digest("SHA256"),
                 Table.Column.number("CONTEXT"), Table.Column.number("MEMORY"));
         for (ModelRow row : modelRows()) {
-            table.row(row.id, row.provider, row.state, row.file, row.sha256, row.context, Units.bytes(row.memory));
+            table.row(row.id, row.provider, row.state, fileName(row.file), row.sha256, row.context,
+                    Units.bytes(row.memory));
         }
         if (table.isEmpty()) {
             out.println("No model is served: no inference provider is registered.");
@@ -340,7 +342,10 @@ public class TritCommands {
 
     // ---- trit:stats --------------------------------------------------------------------------
 
-    /** {@code trit:stats}: requests, tokens and speed per provider since start, and each provider's load now. */
+    /**
+     * {@code trit:stats}: per provider since start, the API's requests and errors, prompt and
+     * generated tokens and mean generation speed; and each provider's load now.
+     */
     public void stats() {
         PrintStream out = System.out;
         UsageStatistics statistics = usage;
@@ -357,7 +362,7 @@ public class TritCommands {
             out.println("No inference provider is registered, and no request was answered.");
         } else {
             Table table = new Table(Table.Column.text("PROVIDER"), Table.Column.number("REQUESTS"),
-                    Table.Column.number("ERRORS"), Table.Column.number("TOKENS IN"), Table.Column.number("TOKENS OUT"),
+                    Table.Column.number("ERRORS"), Table.Column.number("PROMPT"), Table.Column.number("GENERATED"),
                     Table.Column.number("TOK/S"), Table.Column.number("RUNNING"), Table.Column.number("QUEUED"));
             for (String name : names.keySet()) {
                 ProviderUsage u = served.get(name);
@@ -436,6 +441,15 @@ public class TritCommands {
 
     private static int ranking(Map<String, Object> properties) {
         return properties.get(Constants.SERVICE_RANKING) instanceof Integer ranking ? ranking : 0;
+    }
+
+    /** The table shows the file's name; {@code trit:models ID} shows its whole path. */
+    private static String fileName(String path) {
+        if (path == null) {
+            return null;
+        }
+        int slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+        return path.substring(slash + 1);
     }
 
     private static String string(Object value) {

@@ -49,7 +49,7 @@ class TableTest {
         lines.forEach(l -> assertTrue(l.length() <= 80, () -> "longer than 80: " + l.length() + " " + l));
         String row = lines.get(1);
         assertTrue(row.startsWith("bitnet-2B-4T  bitnet/bitnet-2B-4T  "), () -> "names give last: " + row);
-        assertTrue(row.contains("…on/ggml-model-i2_s.gguf  9f86d0818…     4096"), () -> "a path keeps its end: " + row);
+        assertTrue(row.contains("…/on/ggml-model-i2_s.gguf  9f86d081…     4096"), () -> "a path keeps its end: " + row);
         assertTrue(row.contains("9f86d0"), () -> "a digest keeps its beginning: " + row);
         assertTrue(row.endsWith("4096"), () -> "numbers are never cut: " + row);
         // The header lines up with the cells: CONTEXT's right edge is the line's end.
@@ -102,6 +102,18 @@ class TableTest {
                         a3bf4f1b2b0b822cd15d6c15b0f00a08
                 reason  -
                 """, out);
+    }
+
+    @Test
+    void fieldsWrapAtASpaceWhenThereIsOne() {
+        String out = new Fields(30).add("scores", "complexity=0.000, length=0.000, math=0.000").render();
+        lines(out).forEach(l -> assertTrue(l.length() <= 30, l));
+        assertEquals(List.of("scores  complexity=0.000, ", "        length=0.000, ", "        math=0.000"), lines(out));
+    }
+
+    @Test
+    void generatedTextKeepsLinesButLosesTerminalControls() {
+        assertEquals("one\ntwo\tthree \uFFFD[31mred\uFFFD", ConsoleGeneration.printable("one\ntwo\tthree \u001b[31mred\u0007"));
     }
 
     @Test
