@@ -105,13 +105,12 @@ final class ConsoleGeneration {
             }
         } catch (InterruptedException e) {
             generation.cancel();
-            awaitEnd();
-            if (wrote) {
-                out.println();
-            }
-            out.println("[cancelled]");
+            // Printed at once: Gogo closes an interrupted job's output soon after.
+            out.println(wrote ? "\n[cancelled]" : "[cancelled]");
             out.flush();
-            Thread.currentThread().interrupt();
+            awaitEnd();
+            // The interrupt (Ctrl-C) is handled: the generation is cancelled and the command ends
+            // normally; keeping the flag would only make the shell report an error for it.
         }
     }
 
@@ -142,7 +141,11 @@ final class ConsoleGeneration {
         }
     }
 
-    /** {@code [bitnet/demo trit-demo: 9 prompt + 32 tokens, 41.7 tok/s, 0.84 s, stop]}; the router's choice when it routed. */
+    /**
+     * Two lines, each fitted to the terminal: who answered ({@code [trit-demo on bitnet/trit-demo]},
+     * or {@code [trit-demo on bitnet/trit-demo via router (complexity)]}), then the figures
+     * ({@code [9 prompt + 32 tokens, 41.7 tok/s, 0.84 s, stop]}).
+     */
     static String summary(InferenceProvider provider, ChatResponse response, long started, long firstToken, long ended) {
         String answered = response.extensions().get(Route.EXTENSION) instanceof Route route
                 ? route.provider() + " via " + provider.name() + " (" + route.policy() + ")"
@@ -154,7 +157,10 @@ final class ConsoleGeneration {
         }
         String finish = response.choices().getFirst().finishReason() == null ? "-"
                 : response.choices().getFirst().finishReason().wireName();
-        return String.format(Locale.ROOT, "[%s %s: %d prompt + %d tokens%s, %.2f s, %s]", answered, response.model(),
+        String who = "[" + Table.clean(response.model()) + " on " + Table.clean(answered) + "]";
+        String figures = String.format(Locale.ROOT, "[%d prompt + %d tokens%s, %.2f s, %s]",
                 response.usage().promptTokens(), completion, speed, (ended - started) / 1e9, finish);
+        return Table.fit(who, Table.TERMINAL_WIDTH, Table.Cut.END) + "\n"
+                + Table.fit(figures, Table.TERMINAL_WIDTH, Table.Cut.END);
     }
 }

@@ -92,8 +92,8 @@ public class TritCommands {
             return;
         }
         Table table = new Table(Table.Column.text("PROVIDER"), Table.Column.text("WHERE"), Table.Column.text("STATE"),
-                Table.Column.number("RUNNING"), Table.Column.number("QUEUED"), Table.Column.text("MODELS"),
-                Table.Column.text("REASON"));
+                Table.Column.number("RUNNING"), Table.Column.number("QUEUED"), shrinksFirst("MODELS"),
+                shrinksFirst("REASON"));
         for (Map.Entry<Map<String, Object>, InferenceProvider> entry : now) {
             InferenceProvider provider = entry.getValue();
             Availability availability = availability(provider);
@@ -111,7 +111,7 @@ public class TritCommands {
     public void models() {
         PrintStream out = System.out;
         // The provider of a local model repeats its id ("bitnet/<id>"): it gives way before the id does.
-        Table table = new Table(Table.Column.text("MODEL"), new Table.Column("PROVIDER", false, 8, Table.Cut.END, 1),
+        Table table = new Table(Table.Column.text("MODEL"), shrinksFirst("PROVIDER"),
                 Table.Column.text("STATE"), Table.Column.path("FILE"), Table.Column.digest("SHA256"),
                 Table.Column.number("CONTEXT"), Table.Column.number("MEMORY"));
         for (ModelRow row : modelRows()) {
@@ -441,6 +441,11 @@ public class TritCommands {
 
     private static int ranking(Map<String, Object> properties) {
         return properties.get(Constants.SERVICE_RANKING) instanceof Integer ranking ? ranking : 0;
+    }
+
+    /** A text column that gives way before the others (lists, reasons, repeated names). */
+    private static Table.Column shrinksFirst(String header) {
+        return new Table.Column(header, false, Math.max(header.length(), 8), Table.Cut.END, 1);
     }
 
     /** The table shows the file's name; {@code trit:models ID} shows its whole path. */
