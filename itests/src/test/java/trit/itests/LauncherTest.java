@@ -109,6 +109,29 @@ public class LauncherTest {
     }
 
     @Test
+    public void shellRunsTheTritCommandsOnTheConsoleAndItsEndStopsTheServer() throws Exception {
+        int port = freePort();
+        Process process = launch("serve", "--shell", "--port", Integer.toString(port),
+                "--config", Files.createTempDirectory("trit-shell-etc").toString(),
+                "--data", Files.createTempDirectory("trit-shell-data").toString());
+        BlockingQueue<String> output = drain(process);
+        try {
+            awaitLine(output, "Trit is ready at ", 90);
+            awaitLine(output, "Gogo shell: ", 10);
+            process.getOutputStream().write("trit:providers\n".getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().flush();
+            String header = awaitLine(output, l -> l.contains("PROVIDER  WHERE  STATE"), "the providers table", 30);
+            assertTrue(header, header.length() <= 80 + "g! trit:providers".length());
+            // End of input (Ctrl-D on a terminal) ends the shell, and the shell stops the framework.
+            process.getOutputStream().close();
+            assertTrue("the server stops when the shell ends", process.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, process.exitValue());
+        } finally {
+            process.toHandle().destroy();
+        }
+    }
+
+    @Test
     public void evalReproducesBitnetCppsLogitsAsJson() throws Exception {
         Path tiny = Shared.require("reference/tiny/tiny-i2s.gguf").getParent();
         Shared.require("reference/tiny/reference.json");
@@ -222,18 +245,23 @@ public class LauncherTest {
     }
 
     private static String awaitLine(BlockingQueue<String> lines, String prefix, int seconds) throws InterruptedException {
+        return awaitLine(lines, l -> l.startsWith(prefix), "starting with '" + prefix + "'", seconds);
+    }
+
+    private static String awaitLine(BlockingQueue<String> lines, java.util.function.Predicate<String> wanted, String what,
+                                    int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<String> seen = new ArrayList<>();
         while (System.nanoTime() < deadline) {
             String line = lines.poll(100, TimeUnit.MILLISECONDS);
             if (line != null) {
-                if (line.startsWith(prefix)) {
+                if (wanted.test(line)) {
                     return line;
                 }
                 seen.add(line);
             }
         }
-        throw new AssertionError("no line starting with '" + prefix + "' within " + seconds + " s; output: " + seen);
+        throw new AssertionError("no line " + what + " within " + seconds + " s; output: " + seen);
     }
 
     private static List<String> finish(Process process) throws InterruptedException {

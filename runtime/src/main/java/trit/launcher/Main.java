@@ -10,7 +10,7 @@ import java.util.Arrays;
 public final class Main {
 
     static final String USAGE = """
-            Usage: runtime/trit [serve] [--host HOST] [--port PORT] [--config DIR] [--models DIR]
+            Usage: runtime/trit [serve] [--host HOST] [--port PORT] [--config DIR] [--models DIR] [--shell]
                    runtime/trit eval --model FILE (--prompt TEXT | --tokens 1,450,...) [--n-predict N] [--top-logits K] [--json]
                    runtime/trit perplexity --model FILE --file TEXT [--ctx N] [--chunks N]
                    runtime/trit tokenize --vocab FILE [--special] [--add-bos|--no-bos] (--text TEXT | --file F | --jsonl) [--json]
@@ -26,6 +26,9 @@ public final class Main {
               --config DIR   folder of .cfg configuration files (default runtime/etc)
               --models DIR   folder watched for GGUF models (default models/); while it holds none,
                              a synthetic demo model "trit-demo" answers (noise: install a real model)
+              --shell        the Apache Felix Gogo shell on the console once the server answers:
+                             trit:providers, trit:models, trit:kernels, trit:route TEXT,
+                             trit:generate MODEL TEXT, trit:stats (exit or Ctrl-D stops the server)
             Stop it with Ctrl-C.
 
             eval evaluates a GGUF model token by token (bitnet.cpp's seq numerics), greedy, and prints

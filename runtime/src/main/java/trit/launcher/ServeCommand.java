@@ -26,14 +26,22 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.wiring.BundleWiring;
 
 import trit.launcher.Main.LaunchException;
 
 /**
  * Starts the OSGi framework with Trit's bundles, waits until the HTTP API answers, prints its
  * URL and runs until the JVM is asked to stop (Ctrl-C, SIGTERM), then stops the framework.
+ * With {@code --shell} it adds the Gogo shell and starts it on the console once the API answers;
+ * leaving the shell ({@code exit}, Ctrl-D) stops the framework.
  */
 final class ServeCommand {
+
+    /** The bundle that runs the Gogo shell on the console; it starts after the ready line. */
+    static final String CONSOLE_BUNDLE = "org.apache.felix.gogo.jline";
+    /** JLine, the console's terminal library. */
+    static final String JLINE_BUNDLE = "org.jline";
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
@@ -51,6 +59,9 @@ final class ServeCommand {
         if (bundles.isEmpty()) {
             throw new LaunchException("no bundles in " + options.bundleDir()
                     + "; build them with: ./mvnw package -DskipTests -pl runtime -am", null);
+        }
+        if (options.shell()) {
+            bundles = withShell(bundles, RunBundles.in(options.shellBundleDir()));
         }
         String fingerprint = fingerprint(bundles);
         Path stamp = options.dataDir().resolve("cache.fingerprint");
@@ -77,12 +88,63 @@ final class ServeCommand {
             System.err.printf("trit: %s/health did not answer within %d s; the server keeps running, see the log above%n",
                     url, READY_TIMEOUT.toSeconds());
         }
+        if (options.shell()) {
+            startConsole(framework);
+        }
         try {
             framework.waitForStop(0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The server's bundles plus those of the shell folder it lacks (the Gogo runtime, commands and console). */
+    private List<RunBundles.RunBundle> withShell(List<RunBundles.RunBundle> server, List<RunBundles.RunBundle> shell) {
+        if (shell.stream().noneMatch(b -> b.symbolicName().equals(CONSOLE_BUNDLE))) {
+            throw new LaunchException("--shell: no Gogo shell in " + options.shellBundleDir()
+                    + "; build it with: ./mvnw package -DskipTests -pl runtime -am", null);
+        }
+        java.util.Set<String> present = new java.util.HashSet<>();
+        server.forEach(b -> present.add(b.jar().getFileName().toString()));
+        List<RunBundles.RunBundle> all = new java.util.ArrayList<>(server);
+        shell.stream().filter(b -> !present.contains(b.jar().getFileName().toString())).forEach(all::add);
+        return all;
+    }
+
+    /**
+     * Starts the console after the ready line, so the prompt comes last. Transient: a kept
+     * framework cache never starts it by itself on a later run without {@code --shell}.
+     */
+    private static void startConsole(Framework framework) {
+        Bundle console = null;
+        ClassLoader jline = null;
+        for (Bundle bundle : framework.getBundleContext().getBundles()) {
+            if (CONSOLE_BUNDLE.equals(bundle.getSymbolicName())) {
+                console = bundle;
+            } else if (JLINE_BUNDLE.equals(bundle.getSymbolicName())) {
+                BundleWiring wiring = bundle.adapt(BundleWiring.class);
+                jline = wiring == null ? null : wiring.getClassLoader();
+            }
+        }
+        if (console == null) {
+            return;
+        }
+        // JLine finds its terminal providers (FFM, JNI, exec) as resources of the thread's context
+        // class loader; the launcher's own would only give it a dumb terminal without line editing.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        try {
+            if (jline != null) {
+                thread.setContextClassLoader(jline);
+            }
+            System.out.println("Gogo shell: try trit:providers, trit:models, help; Ctrl-D (or exit 0) stops Trit.");
+            console.start(Bundle.START_TRANSIENT);
+        } catch (BundleException e) {
+            throw new LaunchException("--shell: the Gogo shell failed to start: " + e.getMessage(), e);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     private void checkPortFree() {
@@ -125,7 +187,7 @@ final class ServeCommand {
         for (RunBundles.RunBundle runBundle : runBundles) {
             Bundle bundle = context.installBundle(runBundle.jar().toUri().toString());
             bundle.adapt(BundleStartLevel.class).setStartLevel(runBundle.startLevel());
-            if (!runBundle.fragment()) {
+            if (!runBundle.fragment() && !CONSOLE_BUNDLE.equals(runBundle.symbolicName())) {
                 bundle.start();
             }
         }

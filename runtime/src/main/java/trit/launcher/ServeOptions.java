@@ -16,8 +16,10 @@ import trit.launcher.Main.UsageException;
  * @param bundleDir the folder of the bundles to run
  * @param dataDir   the folder for the framework's cache and other state
  * @param modelsDir the folder watched for GGUF models
+ * @param shell     whether the Gogo shell runs on the console ({@code --shell})
  */
-record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path dataDir, Path modelsDir) {
+record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path dataDir, Path modelsDir,
+                    boolean shell) {
 
     static final String DEFAULT_HOST = "127.0.0.1";
     static final int DEFAULT_PORT = 8080;
@@ -32,6 +34,7 @@ record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path 
         Path bundles = home.resolve("target/export/trit");
         Path data = home.resolve("data");
         Path models = home.toAbsolutePath().normalize().resolveSibling("models");
+        boolean shell = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -44,6 +47,7 @@ record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path 
                 case "--bundles" -> bundles = Path.of(value(args, ++i, arg));
                 case "--data" -> data = Path.of(value(args, ++i, arg));
                 case "--models" -> models = Path.of(value(args, ++i, arg));
+                case "--shell" -> shell = true;
                 default -> throw new UsageException("unknown option '" + arg + "'");
             }
         }
@@ -54,7 +58,8 @@ record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path 
             throw new UsageException("--config " + config + " is not a folder");
         }
         return new ServeOptions(host, parsePort(port, portSource), config.toAbsolutePath().normalize(),
-                bundles.toAbsolutePath().normalize(), data.toAbsolutePath().normalize(), models.toAbsolutePath().normalize());
+                bundles.toAbsolutePath().normalize(), data.toAbsolutePath().normalize(), models.toAbsolutePath().normalize(),
+                shell);
     }
 
     private static String value(String[] args, int i, String option) {
@@ -74,6 +79,14 @@ record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path 
             // reported below
         }
         throw new UsageException(source + " must be a port number from 1 to 65535, was '" + value + "'");
+    }
+
+    /**
+     * The folder exported from {@code runtime/shell.bndrun} (beside the bundle folder): the server's
+     * bundles plus the Gogo shell. {@code --shell} installs from it the bundles the server's folder lacks.
+     */
+    Path shellBundleDir() {
+        return bundleDir.resolveSibling("shell");
     }
 
     /** The URL clients use; a wildcard bind address is reached through loopback. */

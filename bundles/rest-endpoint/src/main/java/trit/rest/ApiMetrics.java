@@ -1,5 +1,7 @@
 package trit.rest;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,13 +11,16 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.osgi.service.component.annotations.Component;
 
+import trit.api.metrics.ProviderUsage;
+import trit.api.metrics.UsageStatistics;
+
 /**
  * The API's counters and histograms, written in Prometheus' text format by {@link MetricsResource}.
  * Labels: {@code endpoint} (the API path), {@code provider} (the one that answered, as the route
  * says when the router chose) and {@code model}. Counters only grow while the bundle runs.
  */
-@Component(service = ApiMetrics.class)
-public class ApiMetrics {
+@Component(service = {ApiMetrics.class, UsageStatistics.class})
+public class ApiMetrics implements UsageStatistics {
 
     /** Time to first token, seconds. */
     static final double[] TTFT_BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30};
@@ -28,17 +33,25 @@ public class ApiMetrics {
     private final Map<String, LongAdder> completionTokens = new ConcurrentSkipListMap<>();
     private final Map<String, Histogram> timeToFirstToken = new ConcurrentHashMap<>();
     private final Map<String, Histogram> tokensPerSecond = new ConcurrentHashMap<>();
+    /** The same figures summed per provider, for {@link #byProvider()}. */
+    private final Map<String, ProviderTotals> providers = new ConcurrentSkipListMap<>();
 
     /** One answered request (the status it got: 200, or the status of a failure). */
     void request(String endpoint, String provider, String model, int status) {
         count(requests, labels("endpoint", endpoint, "provider", provider, "model", model,
                 "status", Integer.toString(status)), 1);
+        if (named(provider)) {
+            totals(provider).requests.increment();
+        }
     }
 
     /** One failed request, by its OpenAI error code. */
     void error(String endpoint, String provider, int status, String code) {
         count(errors, labels("endpoint", endpoint, "provider", provider, "status", Integer.toString(status),
                 "code", code == null ? "" : code), 1);
+        if (named(provider)) {
+            totals(provider).errors.increment();
+        }
     }
 
     /**
@@ -52,6 +65,9 @@ public class ApiMetrics {
         String labels = labels("provider", provider, "model", model);
         count(promptTokens, labels, prompt);
         count(completionTokens, labels, completion);
+        ProviderTotals totals = totals(named(provider) ? provider : "-");
+        totals.promptTokens.add(prompt);
+        totals.completionTokens.add(completion);
         if (firstTokenSeconds >= 0) {
             timeToFirstToken.computeIfAbsent(labels, l -> new Histogram(TTFT_BUCKETS)).observe(firstTokenSeconds);
         }
@@ -59,7 +75,36 @@ public class ApiMetrics {
             // The first token's time is the prompt's: speed counts the tokens after it.
             tokensPerSecond.computeIfAbsent(labels, l -> new Histogram(SPEED_BUCKETS))
                     .observe((completion - 1) / generationSeconds);
+            totals.timedTokens.add(completion - 1);
+            totals.generationSeconds.add(generationSeconds);
         }
+    }
+
+    @Override
+    public List<ProviderUsage> byProvider() {
+        List<ProviderUsage> usage = new ArrayList<>();
+        providers.forEach((provider, t) -> usage.add(new ProviderUsage(provider, t.requests.sum(), t.errors.sum(),
+                t.promptTokens.sum(), t.completionTokens.sum(), t.timedTokens.sum(), t.generationSeconds.sum())));
+        return usage;
+    }
+
+    /** Requests refused before any provider took them (bad input, no key) count in /metrics only. */
+    private static boolean named(String provider) {
+        return provider != null && !provider.isEmpty();
+    }
+
+    private ProviderTotals totals(String provider) {
+        return providers.computeIfAbsent(provider, p -> new ProviderTotals());
+    }
+
+    /** One provider's running totals. */
+    private static final class ProviderTotals {
+        final LongAdder requests = new LongAdder();
+        final LongAdder errors = new LongAdder();
+        final LongAdder promptTokens = new LongAdder();
+        final LongAdder completionTokens = new LongAdder();
+        final LongAdder timedTokens = new LongAdder();
+        final DoubleAdder generationSeconds = new DoubleAdder();
     }
 
     /** Appends every counter and histogram in Prometheus' text format. */

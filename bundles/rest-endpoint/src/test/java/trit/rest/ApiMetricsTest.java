@@ -31,6 +31,25 @@ class ApiMetricsTest {
     }
 
     @Test
+    void usageStatisticsSumEachProviderAcrossEndpointsAndModels() {
+        ApiMetrics metrics = new ApiMetrics();
+        metrics.request("/v1/chat/completions", "local", "a", 200);
+        metrics.generation("local", "a", 7, 11, 0.2, 2.0);
+        metrics.request("/v1/completions", "local", "b", 200);
+        metrics.generation("local", "b", 3, 1, 0.1, 0.0);
+        metrics.request("/v1/chat/completions", "kimi", "k2", 502);
+        metrics.error("/v1/chat/completions", "kimi", 502, "upstream_error");
+        // Refused before any provider took it: not a provider's figure.
+        metrics.request("/v1/chat/completions", "", "", 400);
+        metrics.error("/v1/chat/completions", "", 400, "invalid_request_error");
+        assertEquals(List.of(new trit.api.metrics.ProviderUsage("kimi", 1, 1, 0, 0, 0, 0),
+                        new trit.api.metrics.ProviderUsage("local", 2, 0, 10, 12, 10, 2.0)),
+                metrics.byProvider());
+        assertEquals(5.0, metrics.byProvider().get(1).tokensPerSecond(), 1e-9);
+        assertEquals(0.0, metrics.byProvider().get(0).tokensPerSecond());
+    }
+
+    @Test
     void generationFiguresAndEscapedLabels() {
         ApiMetrics metrics = new ApiMetrics();
         metrics.generation("local", "m\"1", 7, 11, 0.2, 2.0);
