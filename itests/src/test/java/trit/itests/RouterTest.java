@@ -191,6 +191,25 @@ public class RouterTest {
         assertEquals("itest-cloud", operatorView.decide(PROOF).provider());
     }
 
+    @Test
+    public void aMistypedOfflineValueFixedInPlaceTakesEffect() throws Exception {
+        Files.writeString(configFile("trit.router"), "offline = ture\n");
+        awaitTrue(() -> !refusal(PROOF).isEmpty(), "the router to stop routing", () -> refusal(PROOF));
+        // The operator corrects the typo in the same file (same length), the moment it was applied.
+        Files.writeString(configFile("trit.router"), "offline = true\n");
+        awaitTrue(() -> provider(PROOF).equals("itest-local"), "the corrected value to apply", () -> provider(PROOF));
+        String reason = operatorView.decide(PROOF).reason();
+        assertTrue(reason, reason.endsWith("but itest-cloud is excluded by privacy: the router is offline"));
+        Files.delete(configFile("trit.router"));
+        awaitTrue(() -> provider(PROOF).equals("itest-cloud"), "online again", () -> provider(PROOF));
+    }
+
+    /** The provider the router would send {@code request} to, or why it refuses to route it. */
+    private String provider(ChatRequest request) {
+        String refusal = refusal(request);
+        return refusal.isEmpty() ? operatorView.decide(request).provider() : refusal;
+    }
+
     /** Why the router refuses to route {@code request}, or "" when it routes it. */
     private String refusal(ChatRequest request) {
         try {
@@ -210,13 +229,17 @@ public class RouterTest {
         return Path.of(context.getProperty(TritFramework.CONFIG_DIR)).resolve(pid + ".cfg");
     }
 
+    /**
+     * Polls every millisecond: a script that deletes or fixes a .cfg file the moment its
+     * configuration applies is what raced FileInstall's write-back (now off), which undid it.
+     */
     private static void awaitTrue(Supplier<Boolean> condition, String what, Supplier<String> state) {
         long deadline = System.nanoTime() + 15_000_000_000L;
         while (System.nanoTime() < deadline) {
             if (condition.get()) {
                 return;
             }
-            Http.sleep(20);
+            Http.sleep(1);
         }
         fail("timed out waiting for " + what + "; last: " + state.get());
     }

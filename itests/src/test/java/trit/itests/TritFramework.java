@@ -54,6 +54,9 @@ final class TritFramework {
         options.add(frameworkProperty("felix.fileinstall.filter").value(".*\\.cfg"));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
+        // As the launcher does (ServeCommand): no write-back, which would undo a .cfg file deleted or
+        // fixed right after its configuration was applied.
+        options.add(frameworkProperty("felix.fileinstall.enableConfigSave").value("false"));
         // Pax Exam's own logging would print every framework event at DEBUG.
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
         options.add(junitBundles());

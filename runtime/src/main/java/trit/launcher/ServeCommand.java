@@ -179,6 +179,10 @@ final class ServeCommand {
         p.put("felix.fileinstall.poll", "1000");
         p.put("felix.fileinstall.noInitialDelay", "true");
         p.put("felix.fileinstall.log.level", "2");
+        // The folder is the only truth: FileInstall's write-back (on by default) rewrites a .cfg file
+        // after its configuration changes, racing the operator: a file deleted or fixed just then is
+        // written back with the old content, and the deletion or fix is never seen.
+        p.put("felix.fileinstall.enableConfigSave", "false");
         return p;
     }
 
