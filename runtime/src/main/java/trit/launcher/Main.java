@@ -23,7 +23,7 @@ public final class Main {
             serve (the default) starts the Trit server and prints its base URL when it answers.
               --host HOST    address to listen on (default 127.0.0.1, or $TRIT_HOST)
               --port PORT    port to listen on (default 8080, or $TRIT_PORT)
-              --config DIR   folder of .cfg configuration files (default runtime/etc)
+              --config DIR   folder of .cfg configuration files (default runtime/etc; etc/ in the distribution)
               --models DIR   folder watched for GGUF models (default models/); while it holds none,
                              a synthetic demo model "trit-demo" answers (noise: install a real model)
             Stop it with Ctrl-C.
