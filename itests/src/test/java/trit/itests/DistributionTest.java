@@ -100,6 +100,8 @@ public class DistributionTest {
             assertTrue("bin/trit became the JVM (exec): no child process", process.descendants().findAny().isEmpty());
             assertTrue("the demo model was written under the folder's data/", Files.isRegularFile(home.resolve("data/trit-demo.gguf")));
             assertFalse("nothing was built", Files.exists(home.resolve("target")));
+            assertTrue("the server log is under data/logs/", Files.readString(home.resolve("data/logs/trit.log"))
+                    .contains("Watching " + home.resolve("models") + " for GGUF models"));
         } finally {
             // SIGTERM, as an operator's kill or a service manager sends.
             process.toHandle().destroy();
