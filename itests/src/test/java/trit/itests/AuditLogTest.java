@@ -63,8 +63,9 @@ public class AuditLogTest {
     }
 
     @After
-    public void unregister() {
+    public void unregister() throws IOException {
         provider.unregister();
+        Files.deleteIfExists(configDir().resolve("trit.router.privacy.cfg"));
     }
 
     @Test
@@ -132,6 +133,20 @@ public class AuditLogTest {
         assertEquals("the streamed answer, whole", "ok", streamedLine.path("answer").asText());
     }
 
+    @Test
+    public void aRequestTheRoutersPrivacyPatternMatchesIsNeverWrittenWithContent() throws Exception {
+        configure(true);
+        // Only a local provider runs: the pattern excludes nobody, yet the request is private.
+        Files.writeString(configDir().resolve("trit.router.privacy.cfg"), "private.patterns = launch code\n");
+        JsonNode line = null;
+        for (int i = 0; i < 100 && (line == null || !line.path("private").asBoolean()); i++) {
+            Http.sleep(100);
+            line = lineOf(http.post(CHAT, chat(""), "Authorization", "Bearer " + ALICE_KEY).json().path("id").asText());
+        }
+        assertTrue("the router's verdict reaches the audit: " + line, line.path("private").asBoolean());
+        assertNoContent(line);
+    }
+
     private static void assertNoContent(JsonNode line) {
         assertFalse("no prompt: " + line, line.has("prompt"));
         assertFalse("no answer: " + line, line.has("answer"));
@@ -145,7 +160,7 @@ public class AuditLogTest {
 
     /** Writes trit.rest.cfg and waits until a request's audit line shows the setting applied. */
     private void configure(boolean content) throws IOException {
-        Path cfg = Path.of(context.getProperty(TritFramework.CONFIG_DIR)).resolve("trit.rest.cfg");
+        Path cfg = configDir().resolve("trit.rest.cfg");
         Files.writeString(cfg, "api.keys = alice:" + ALICE_KEY + "\naudit.content = " + content + "\n");
         http.await("/v1/models", r -> r.status() == 401, "the keys to apply");
         for (int i = 0; i < 100; i++) {
@@ -156,6 +171,10 @@ public class AuditLogTest {
             Http.sleep(100);
         }
         throw new AssertionError("audit.content = " + content + " did not apply within 10 s");
+    }
+
+    private Path configDir() {
+        return Path.of(context.getProperty(TritFramework.CONFIG_DIR));
     }
 
     /** The audit line of the response with this id ({@code chatcmpl-<request id>}). */
