@@ -77,15 +77,14 @@ public class DistributionTest {
         Path launcher = home.resolve("bin/trit");
         assertTrue("bin/trit is executable", Files.getPosixFilePermissions(launcher).contains(PosixFilePermission.OWNER_EXECUTE));
 
+        Process help = launch(dir, launcher, "help");
+        ProcessOutput helpText = ProcessOutput.of(help);
+        assertTrue(help.waitFor(30, TimeUnit.SECONDS));
+        assertEquals("the usage names the command as typed here", "Usage: bin/trit [serve] [--host HOST] [--port PORT] "
+                + "[--config DIR] [--models DIR]", helpText.await("Usage: ", 5));
+
         int port = freePort();
-        ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "serve", "--port", Integer.toString(port))
-                .directory(dir.toFile()).redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        // Only the JDK of this build; no Maven, no source tree within reach of the script.
-        env.keySet().removeIf(k -> k.startsWith("TRIT_") || k.equals("JAVA_HOME") || k.startsWith("MAVEN"));
-        env.put("TRIT_JAVA_HOME", System.getProperty("java.home"));
-        env.put("PATH", "/usr/bin:/bin");
-        Process process = builder.start();
+        Process process = launch(dir, launcher, "serve", "--port", Integer.toString(port));
         ProcessOutput output = ProcessOutput.of(process);
         try {
             String ready = output.await("Trit is ready at ", 120);
@@ -111,6 +110,18 @@ public class DistributionTest {
         assertTrue("no process still runs from " + home, ProcessHandle.allProcesses()
                 .noneMatch(p -> p.info().commandLine().orElse("").contains(home.toString())));
         assertTrue(output.all().toString(), output.all().stream().noneMatch(l -> l.startsWith("Building Trit")));
+    }
+
+    /** Starts the unpacked {@code bin/trit} with only the JDK of this build: no Maven, no source tree within its reach. */
+    private static Process launch(Path dir, Path launcher, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(launcher.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(k -> k.startsWith("TRIT_") || k.equals("JAVA_HOME") || k.startsWith("MAVEN"));
+        env.put("TRIT_JAVA_HOME", System.getProperty("java.home"));
+        env.put("PATH", "/usr/bin:/bin");
+        return builder.start();
     }
 
     /** Runs a command to its end and returns its output lines; a failure fails the test with them. */

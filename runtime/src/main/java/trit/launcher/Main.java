@@ -40,6 +40,11 @@ public final class Main {
     private Main() {
     }
 
+    /** The usage text, with the command as the user typed it: runtime/trit, or the distribution's bin/trit. */
+    static String usage() {
+        return USAGE.replace("runtime/trit ", System.getProperty("trit.command", "runtime/trit") + " ");
+    }
+
     public static void main(String[] args) {
         String command = args.length == 0 || args[0].startsWith("-") ? "serve" : args[0];
         String[] rest = args.length == 0 || args[0].startsWith("-") ? args : Arrays.copyOfRange(args, 1, args.length);
@@ -56,14 +61,14 @@ public final class Main {
                 case "bench" -> new BenchCommand(BenchCommand.Options.parse(toolArgs), System.out).run();
                 case "route" -> new RouteCommand(RouteCommand.Options.parse(toolArgs, System.getenv()), System.out).run();
                 case "help", "--help", "-h" -> {
-                    System.out.print(USAGE);
+                    System.out.print(usage());
                     yield 0;
                 }
                 default -> throw new UsageException("unknown command '" + command + "'");
             };
         } catch (UsageException e) {
             System.err.println("trit: " + e.getMessage());
-            System.err.print(USAGE);
+            System.err.print(usage());
             status = 2;
         } catch (LaunchException e) {
             System.err.println("trit: " + e.getMessage());

@@ -78,10 +78,13 @@ public class ApiAccessFilter implements ContainerRequestFilter, ContainerRespons
         if (!request.getUriInfo().getPath().startsWith("v1/")) {
             return;
         }
-        servletRequest.setAttribute(AuditLog.START_ATTRIBUTE, System.nanoTime());
         List<ApiKey> keys = keys(config);
         Access access = keys.isEmpty() ? loopbackOnly() : bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION), keys);
-        servletRequest.setAttribute(AuditLog.CLIENT_ATTRIBUTE, access.client());
+        if (servletRequest != null) {
+            // For the audit line: who asked, and since when.
+            servletRequest.setAttribute(AuditLog.START_ATTRIBUTE, System.nanoTime());
+            servletRequest.setAttribute(AuditLog.CLIENT_ATTRIBUTE, access.client());
+        }
         String denial = access.denial();
         if (denial != null) {
             RequestLimitFilter.drain(request, application.maxRequestBytes());
