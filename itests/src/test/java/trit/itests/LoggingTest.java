@@ -91,6 +91,24 @@ public class LoggingTest {
         assertFalse("the bad entry is not applied; the logger is back at its own level", log().contains(after));
     }
 
+    @Test
+    public void aBundlesOsgiLoggersFollowItsLevelInTritLogging() throws Exception {
+        Logger logger = logService.getLogger("itest");
+        String before = "osgi-before-" + UUID.randomUUID();
+        logger.debug(before);
+        Http.sleep(1100); // apart from the last test's change of the file (FileInstall)
+        Files.writeString(cfg(), "levels = " + context.getBundle().getSymbolicName() + "=DEBUG\n");
+        String during = "osgi-during-" + UUID.randomUUID();
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (!log().contains(during) && System.nanoTime() < deadline) {
+            logger.debug(during);
+            Http.sleep(100);
+        }
+        String line = awaitLine(l -> l.contains(during), "the bundle's DEBUG entry");
+        assertTrue(line, line.contains(" DEBUG ") && line.contains(context.getBundle().getSymbolicName() + " - " + during));
+        assertFalse("not before", log().contains(before));
+    }
+
     private Path cfg() {
         return Path.of(context.getProperty(TritFramework.CONFIG_DIR)).resolve("trit.logging.cfg");
     }
