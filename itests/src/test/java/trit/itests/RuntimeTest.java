@@ -43,7 +43,7 @@ import trit.api.provider.InferenceProvider;
 public class RuntimeTest {
 
     private static final Set<String> TRIT_BUNDLES = Set.of("trit.api", "trit.gguf", "trit.ternary.kernels", "trit.bitnet.model",
-            "trit.tokenizer", "trit.kimi.provider", "trit.router", "trit.rest.endpoint", "trit.shell");
+            "trit.tokenizer", "trit.kimi.provider", "trit.router", "trit.rest.endpoint", "trit.shell", "trit.logging");
 
     @Inject
     private BundleContext context;

@@ -23,7 +23,7 @@ public final class Main {
             serve (the default) starts the Trit server and prints its base URL when it answers.
               --host HOST    address to listen on (default 127.0.0.1, or $TRIT_HOST)
               --port PORT    port to listen on (default 8080, or $TRIT_PORT)
-              --config DIR   folder of .cfg configuration files (default runtime/etc)
+              --config DIR   folder of .cfg configuration files (default runtime/etc; etc/ in the distribution)
               --models DIR   folder watched for GGUF models (default models/); while it holds none,
                              a synthetic demo model "trit-demo" answers (noise: install a real model)
               --shell        the Apache Felix Gogo shell on the console once the server answers:
@@ -43,6 +43,11 @@ public final class Main {
     private Main() {
     }
 
+    /** The usage text, with the command as the user typed it: runtime/trit, or the distribution's bin/trit. */
+    static String usage() {
+        return USAGE.replace("runtime/trit ", System.getProperty("trit.command", "runtime/trit") + " ");
+    }
+
     public static void main(String[] args) {
         String command = args.length == 0 || args[0].startsWith("-") ? "serve" : args[0];
         String[] rest = args.length == 0 || args[0].startsWith("-") ? args : Arrays.copyOfRange(args, 1, args.length);
@@ -59,14 +64,14 @@ public final class Main {
                 case "bench" -> new BenchCommand(BenchCommand.Options.parse(toolArgs), System.out).run();
                 case "route" -> new RouteCommand(RouteCommand.Options.parse(toolArgs, System.getenv()), System.out).run();
                 case "help", "--help", "-h" -> {
-                    System.out.print(USAGE);
+                    System.out.print(usage());
                     yield 0;
                 }
                 default -> throw new UsageException("unknown command '" + command + "'");
             };
         } catch (UsageException e) {
             System.err.println("trit: " + e.getMessage());
-            System.err.print(USAGE);
+            System.err.print(usage());
             status = 2;
         } catch (LaunchException e) {
             System.err.println("trit: " + e.getMessage());

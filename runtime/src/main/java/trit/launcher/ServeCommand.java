@@ -66,6 +66,8 @@ final class ServeCommand {
         String fingerprint = fingerprint(bundles);
         Path stamp = options.dataDir().resolve("cache.fingerprint");
         boolean reuse = fingerprint.equals(read(stamp)) && Files.isDirectory(options.dataDir().resolve("cache"));
+        // conf/logback.xml writes data/logs/ under it; logback reads only system properties.
+        System.setProperty("trit.data.dir", options.dataDir().toString());
         Framework framework = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new LaunchException("no OSGi framework on the class path", null))
                 .newFramework(frameworkProperties(reuse));

@@ -23,17 +23,21 @@ record ServeOptions(String host, int port, Path configDir, Path bundleDir, Path 
 
     static final String DEFAULT_HOST = "127.0.0.1";
     static final int DEFAULT_PORT = 8080;
+    /** The bundle folder of the distribution archive's layout, relative to trit.home. */
+    static final String DISTRIBUTION_BUNDLES = "bundles";
 
     static ServeOptions parse(String[] args, Map<String, String> env) {
         String host = env.getOrDefault("TRIT_HOST", DEFAULT_HOST);
         String port = env.getOrDefault("TRIT_PORT", Integer.toString(DEFAULT_PORT));
         String portSource = env.containsKey("TRIT_PORT") ? "TRIT_PORT" : "--port";
-        // The launcher script passes the install layout; a user may override --config.
+        // The launcher script passes trit.home: runtime/ in the source tree, or the unpacked
+        // distribution folder, which has its bundles in bundles/ and its models/ inside it.
         Path home = Path.of(System.getProperty("trit.home", "runtime"));
+        boolean distribution = Files.isDirectory(home.resolve(DISTRIBUTION_BUNDLES));
         Path config = home.resolve("etc");
-        Path bundles = home.resolve("target/export/trit");
+        Path bundles = distribution ? home.resolve(DISTRIBUTION_BUNDLES) : home.resolve("target/export/trit");
         Path data = home.resolve("data");
-        Path models = home.toAbsolutePath().normalize().resolveSibling("models");
+        Path models = distribution ? home.resolve("models") : home.toAbsolutePath().normalize().resolveSibling("models");
         boolean shell = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];

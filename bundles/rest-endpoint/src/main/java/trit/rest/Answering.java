@@ -5,10 +5,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
@@ -46,22 +45,28 @@ final class Answering {
     private final RestApplication application;
     private final Inference inference;
     private final ApiMetrics metrics;
+    private final AuditLog audit;
     private final String endpoint;
     private final Reader reader;
     private final Wire wire;
 
-    Answering(RestApplication application, Inference inference, ApiMetrics metrics, String endpoint, Reader reader,
-              Wire wire) {
+    Answering(RestApplication application, Inference inference, ApiMetrics metrics, AuditLog audit, String endpoint,
+              Reader reader, Wire wire) {
         this.application = application;
         this.inference = inference;
         this.metrics = metrics;
+        this.audit = audit;
         this.endpoint = endpoint;
         this.reader = reader;
         this.wire = wire;
     }
 
-    /** Reads the body (any content type: curl -d sends form-urlencoded unless told otherwise) and answers it. */
-    Response answer(InputStream body, String privacyHeader) throws IOException {
+    /**
+     * Reads the body (any content type: curl -d sends form-urlencoded unless told otherwise) and
+     * answers it. {@code servletRequest} carries the client's name for the audit line.
+     */
+    Response answer(InputStream body, String privacyHeader, HttpServletRequest servletRequest) throws IOException {
+        AuditEntry entry = audit.begin(endpoint, servletRequest);
         // The model label is set only once a provider took the request: ids clients make up must
         // not become metric series of their own.
         String model = "";
@@ -69,17 +74,22 @@ final class Answering {
         try {
             RequestReader.Parsed parsed = reader.read(JsonProvider.MAPPER.readTree(body), privacyHeader,
                     RequestReader.Limits.of(application.config()));
+            entry.request(parsed.request());
             run = inference.start(parsed.request());
             model = parsed.request().model();
             GenerationRun.Event first = run.next();
-            Response response = parsed.request().stream() ? stream(run, first, parsed.includeUsage()) : whole(run, first);
+            Response response = parsed.request().stream() ? stream(run, first, parsed.includeUsage(), entry)
+                    : whole(run, first, entry);
             metrics.request(endpoint, run.answeringProvider(), model, 200);
             return response;
         } catch (ApiException e) {
-            failed(run == null ? "" : run.answeringProvider(), model, e.getResponse().getStatus(), e.error().error().code());
+            String provider = run == null ? "" : run.answeringProvider();
+            failed(provider, model, e.getResponse().getStatus(), e.error().error().code());
+            entry.failed(run == null ? null : run.route(), provider, e.getResponse().getStatus(), e.error().error().code());
             throw e;
         } catch (JsonProcessingException e) {
             failed("", model, 400, ErrorMapper.INVALID_JSON);
+            entry.failed(null, null, 400, ErrorMapper.INVALID_JSON);
             throw e;
         }
     }
@@ -89,7 +99,7 @@ final class Answering {
         metrics.error(endpoint, provider, status, code);
     }
 
-    private Response whole(GenerationRun run, GenerationRun.Event event) {
+    private Response whole(GenerationRun run, GenerationRun.Event event, AuditEntry entry) {
         while (!(event instanceof GenerationRun.Done)) {
             if (event instanceof GenerationRun.Failed failed) {
                 throw ApiException.from(failed.error());
@@ -97,25 +107,27 @@ final class Answering {
             event = run.next();
         }
         ChatResponse response = ((GenerationRun.Done) event).response();
-        ObjectNode json = envelope(newId(), wire.object(), response.model(), response.created());
+        entry.answered(response, run.route(), run.answeringProvider());
+        ObjectNode json = envelope(wire.idPrefix() + entry.requestId(), wire.object(), response.model(), response.created());
         json.putArray("choices").add(wire.choice(response));
         json.set("usage", usage(response.usage()));
         putRoute(json, run.route());
         return withRoute(Response.ok(json, MediaType.APPLICATION_JSON_TYPE), run.route()).build();
     }
 
-    private Response stream(GenerationRun run, GenerationRun.Event first, boolean includeUsage) {
+    private Response stream(GenerationRun run, GenerationRun.Event first, boolean includeUsage, AuditEntry entry) {
         if (first instanceof GenerationRun.Failed failed) {
             throw ApiException.from(failed.error());
         }
-        String id = newId();
+        String id = wire.idPrefix() + entry.requestId();
         long created = Instant.now().getEpochSecond();
         StreamingOutput body = out -> {
             try {
-                writeEvents(out, run, first, id, created, includeUsage);
+                writeEvents(out, run, first, id, created, includeUsage, entry);
             } catch (IOException e) {
                 // The client went away: stop the generation at its next token; nobody is left to answer.
                 run.cancel();
+                entry.cancelled(run.route(), run.answeringProvider());
             }
         };
         return withRoute(Response.ok(body, EVENT_STREAM), run.route())
@@ -125,7 +137,7 @@ final class Answering {
     }
 
     private void writeEvents(OutputStream out, GenerationRun run, GenerationRun.Event first, String id,
-                             long created, boolean includeUsage) throws IOException {
+                             long created, boolean includeUsage, AuditEntry entry) throws IOException {
         String model = answeringModel(run);
         ObjectNode opening = wire.openingChoice();
         if (opening != null) {
@@ -139,6 +151,7 @@ final class Answering {
             switch (event) {
                 case GenerationRun.Delta(ChatDelta delta) -> {
                     deltas = true;
+                    entry.delta(delta.content());
                     ObjectNode choice = wire.deltaChoice(delta);
                     if (choice != null) {
                         send(out, chunk(id, created, model, choice, includeUsage));
@@ -160,12 +173,14 @@ final class Answering {
                     }
                     out.write(DONE);
                     out.flush();
+                    entry.answered(response, run.route(), run.answeringProvider());
                     return;
                 }
                 case GenerationRun.Failed(var error) -> {
                     // Headers are gone: OpenAI's clients read an error event and raise it.
-                    metrics.error(endpoint, run.answeringProvider(), error.kind().httpStatus(),
-                            ApiException.from(error).error().error().code());
+                    String code = ApiException.from(error).error().error().code();
+                    metrics.error(endpoint, run.answeringProvider(), error.kind().httpStatus(), code);
+                    entry.failed(run.route(), run.answeringProvider(), 200, code);
                     send(out, JsonProvider.MAPPER.valueToTree(ApiException.from(error).error()));
                     return;
                 }
@@ -239,11 +254,5 @@ final class Answering {
             return "provider=" + m.get("provider") + "; model=" + m.get("model") + "; policy=" + m.get("policy");
         }
         return null;
-    }
-
-    private String newId() {
-        byte[] random = new byte[12];
-        ThreadLocalRandom.current().nextBytes(random);
-        return wire.idPrefix() + HexFormat.of().formatHex(random);
     }
 }

@@ -47,14 +47,17 @@ public class ApiAccessFilter implements ContainerRequestFilter, ContainerRespons
 
     private final RestApplication application;
     private final ApiMetrics metrics;
+    private final AuditLog audit;
 
     @Context
     private HttpServletRequest servletRequest;
 
     @Activate
-    public ApiAccessFilter(@Reference RestApplication application, @Reference ApiMetrics metrics) {
+    public ApiAccessFilter(@Reference RestApplication application, @Reference ApiMetrics metrics,
+                           @Reference AuditLog audit) {
         this.application = application;
         this.metrics = metrics;
+        this.audit = audit;
     }
 
     @Override
@@ -75,8 +78,14 @@ public class ApiAccessFilter implements ContainerRequestFilter, ContainerRespons
         if (!request.getUriInfo().getPath().startsWith("v1/")) {
             return;
         }
-        List<String> keys = keys(config);
-        String denial = keys.isEmpty() ? loopbackOnly() : bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION), keys);
+        List<ApiKey> keys = keys(config);
+        Access access = keys.isEmpty() ? loopbackOnly() : bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION), keys);
+        if (servletRequest != null) {
+            // For the audit line: who asked, and since when.
+            servletRequest.setAttribute(AuditLog.START_ATTRIBUTE, System.nanoTime());
+            servletRequest.setAttribute(AuditLog.CLIENT_ATTRIBUTE, access.client());
+        }
+        String denial = access.denial();
         if (denial != null) {
             RequestLimitFilter.drain(request, application.maxRequestBytes());
             metrics.error("/" + request.getUriInfo().getPath(), "", 401, "invalid_api_key");
@@ -87,6 +96,11 @@ public class ApiAccessFilter implements ContainerRequestFilter, ContainerRespons
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        String path = request.getUriInfo().getPath();
+        if (path.startsWith("v1/") && servletRequest != null) {
+            // Generation requests write their own, fuller line when they end (a stream ends later).
+            audit.access(request.getMethod() + " /" + path, servletRequest, response.getStatus());
+        }
         String origin = request.getHeaderString("Origin");
         if (origin != null && originAllowed(origin, application.config())) {
             MultivaluedMap<String, Object> headers = response.getHeaders();
@@ -96,37 +110,57 @@ public class ApiAccessFilter implements ContainerRequestFilter, ContainerRespons
         }
     }
 
-    /** Why a request without configured keys is refused, or null when its client is on loopback. */
-    private String loopbackOnly() {
-        String remote = servletRequest == null ? null : servletRequest.getRemoteAddr();
-        if (isLoopbackAddress(remote)) {
-            return null;
+    /**
+     * The outcome of the access check.
+     *
+     * @param client the client's name for the logs (a key's name, {@link #LOOPBACK_CLIENT}), or null when unknown
+     * @param denial why the request is refused, or null when it may proceed
+     */
+    record Access(String client, String denial) {
+        static Access denied(String denial) {
+            return new Access(null, denial);
         }
-        return "No API key is configured on this server, so it answers only clients on 127.0.0.1; "
-                + "configure api.keys in trit.rest to serve others";
     }
 
-    /** Why this Authorization header is refused, or null when it carries one of the keys. */
-    static String bearer(String authorization, List<String> keys) {
+    /** The client name of requests served without keys (only loopback clients are, then). */
+    static final String LOOPBACK_CLIENT = "loopback";
+
+    /** Who a request without configured keys is: a loopback client, or refused. */
+    private Access loopbackOnly() {
+        String remote = servletRequest == null ? null : servletRequest.getRemoteAddr();
+        if (isLoopbackAddress(remote)) {
+            return new Access(LOOPBACK_CLIENT, null);
+        }
+        return Access.denied("No API key is configured on this server, so it answers only clients on 127.0.0.1; "
+                + "configure api.keys in trit.rest to serve others");
+    }
+
+    /** Whose key this Authorization header carries, or why it is refused. */
+    static Access bearer(String authorization, List<ApiKey> keys) {
         if (authorization == null || authorization.isBlank()) {
-            return "Missing API key: send it as 'Authorization: Bearer YOUR_KEY'";
+            return Access.denied("Missing API key: send it as 'Authorization: Bearer YOUR_KEY'");
         }
         String[] parts = authorization.trim().split("\\s+", 2);
         if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer")) {
-            return "The Authorization header must be 'Bearer YOUR_KEY'";
+            return Access.denied("The Authorization header must be 'Bearer YOUR_KEY'");
         }
         byte[] given = parts[1].trim().getBytes(StandardCharsets.UTF_8);
-        boolean match = false;
-        for (String key : keys) {
+        String client = null;
+        for (ApiKey key : keys) {
             // Constant time, and every key compared: how long the check takes tells nothing about a key.
-            match |= MessageDigest.isEqual(given, key.getBytes(StandardCharsets.UTF_8));
+            if (MessageDigest.isEqual(given, key.key().getBytes(StandardCharsets.UTF_8)) && client == null) {
+                client = key.name();
+            }
         }
-        return match ? null : "Incorrect API key provided";
+        return client != null ? new Access(client, null) : Access.denied("Incorrect API key provided");
     }
 
-    /** The configured keys; a {@code .cfg} line {@code api.keys = a, b} arrives as one string, split here. */
-    static List<String> keys(RestConfiguration config) {
-        return split(config.api_keys());
+    /**
+     * The configured keys; a {@code .cfg} line {@code api.keys = alice:k1, k2} arrives as one
+     * string, split here.
+     */
+    static List<ApiKey> keys(RestConfiguration config) {
+        return ApiKey.parse(split(config.api_keys()));
     }
 
     static boolean originAllowed(String origin, RestConfiguration config) {

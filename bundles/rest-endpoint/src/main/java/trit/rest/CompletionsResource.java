@@ -3,10 +3,12 @@ package trit.rest;
 import java.io.IOException;
 import java.io.InputStream;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -32,15 +34,15 @@ public class CompletionsResource {
 
     @Activate
     public CompletionsResource(@Reference RestApplication application, @Reference Inference inference,
-                               @Reference ApiMetrics metrics) {
-        this.answering = new Answering(application, inference, metrics, "/v1/completions", RequestReader::completion,
+                               @Reference ApiMetrics metrics, @Reference AuditLog audit) {
+        this.answering = new Answering(application, inference, metrics, audit, "/v1/completions", RequestReader::completion,
                 CompletionWire.INSTANCE);
     }
 
     @POST
     @Consumes(MediaType.WILDCARD)
-    public Response complete(InputStream body, @HeaderParam(ChatCompletionsResource.PRIVACY_HEADER) String privacy)
-            throws IOException {
-        return answering.answer(body, privacy);
+    public Response complete(InputStream body, @HeaderParam(ChatCompletionsResource.PRIVACY_HEADER) String privacy,
+                             @Context HttpServletRequest request) throws IOException {
+        return answering.answer(body, privacy, request);
     }
 }

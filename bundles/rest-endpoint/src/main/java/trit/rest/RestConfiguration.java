@@ -22,7 +22,9 @@ public @interface RestConfiguration {
 
     @AttributeDefinition(name = "API keys", type = AttributeType.PASSWORD, required = false,
             description = "Bearer tokens accepted in 'Authorization: Bearer KEY' on /v1/... (comma-separated in a "
-                    + ".cfg file). None: the API answers only clients on the loopback address.")
+                    + ".cfg file), each as NAME:KEY (the name, letters, digits, '.', '_', '-', is what the audit "
+                    + "log shows of the client) or a bare KEY (named key-1, key-2 ... by position). None: the API "
+                    + "answers only clients on the loopback address.")
     String[] api_keys() default {};
 
     @AttributeDefinition(name = "max_tokens cap",
@@ -47,4 +49,10 @@ public @interface RestConfiguration {
             description = "Origins browsers may call the API from, e.g. http://localhost:3000 (* for any). "
                     + "Empty: CORS is off.")
     String[] cors_allowed_origins() default {};
+
+    @AttributeDefinition(name = "Audit content",
+            description = "Also write the prompt and the answer of each request into the audit log "
+                    + "(data/logs/audit.jsonl). Private requests (privacy=local_only, or kept local by the "
+                    + "router's privacy policy) are never written with content, whatever this says.")
+    boolean audit_content() default false;
 }

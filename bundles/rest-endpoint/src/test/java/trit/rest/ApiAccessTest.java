@@ -13,14 +13,25 @@ import org.junit.jupiter.api.Test;
 class ApiAccessTest {
 
     @Test
-    void bearerKeysAreCheckedExactly() {
-        List<String> keys = List.of("alpha", "beta");
-        assertNull(ApiAccessFilter.bearer("Bearer beta", keys));
-        assertNull(ApiAccessFilter.bearer("bearer   alpha ", keys));
-        assertEquals("Incorrect API key provided", ApiAccessFilter.bearer("Bearer alph", keys));
-        assertEquals("Incorrect API key provided", ApiAccessFilter.bearer("Bearer alphaa", keys));
-        assertEquals("Missing API key: send it as 'Authorization: Bearer YOUR_KEY'", ApiAccessFilter.bearer(" ", keys));
-        assertEquals("The Authorization header must be 'Bearer YOUR_KEY'", ApiAccessFilter.bearer("Token alpha", keys));
+    void bearerKeysAreCheckedExactlyAndNameTheClient() {
+        List<ApiKey> keys = ApiKey.parse(List.of("alice:alpha", "beta"));
+        assertEquals(new ApiAccessFilter.Access("key-2", null), ApiAccessFilter.bearer("Bearer beta", keys));
+        assertEquals(new ApiAccessFilter.Access("alice", null), ApiAccessFilter.bearer("bearer   alpha ", keys));
+        assertEquals("Incorrect API key provided", ApiAccessFilter.bearer("Bearer alph", keys).denial());
+        assertEquals("Incorrect API key provided", ApiAccessFilter.bearer("Bearer alphaa", keys).denial());
+        assertEquals("Incorrect API key provided", ApiAccessFilter.bearer("Bearer alice:alpha", keys).denial(),
+                "the name is not part of the key");
+        assertEquals("Missing API key: send it as 'Authorization: Bearer YOUR_KEY'", ApiAccessFilter.bearer(" ", keys).denial());
+        assertEquals("The Authorization header must be 'Bearer YOUR_KEY'", ApiAccessFilter.bearer("Token alpha", keys).denial());
+        assertNull(ApiAccessFilter.bearer("Token alpha", keys).client());
+    }
+
+    @Test
+    void keysAreNamedByTheirPrefixOrByTheirPosition() {
+        assertEquals(List.of(new ApiKey("ci-bot.1", "s3cr:et"), new ApiKey("key-2", "plain"),
+                        new ApiKey("key-3", "has space:in name")),
+                ApiKey.parse(List.of("ci-bot.1:s3cr:et", "plain", "has space:in name")));
+        assertEquals("ApiKey[alice]", ApiKey.parse(List.of("alice:topsecret")).get(0).toString(), "never the key");
     }
 
     @Test

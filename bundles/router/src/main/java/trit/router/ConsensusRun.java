@@ -185,7 +185,7 @@ final class ConsensusRun implements Generation {
         done = true;
         outcome.finished(route, agreed ? "ok" : "disagreed", cloud);
         downstream.onDelta(Dispatch.withRoute(ChatDelta.text(chosen.content()), route));
-        downstream.onComplete(Dispatch.withRoute(chosen.response(), route, Map.of(EXTENSION, report)));
+        downstream.onComplete(Dispatch.withRoute(chosen.response(), route, plan, Map.of(EXTENSION, report)));
     }
 
     /** The configured judge when it may see this request and can answer now, else {@code null}. */

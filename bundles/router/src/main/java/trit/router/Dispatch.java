@@ -51,8 +51,15 @@ final class Dispatch {
         return new ChatDelta(delta.content(), delta.reasoningContent(), with(delta.extensions(), Route.EXTENSION, route));
     }
 
-    static ChatResponse withRoute(ChatResponse response, Route route, Map<String, Object> more) {
+    /**
+     * The final response with its route, and {@code privacy: local_only} when the request was
+     * private (for the REST layer's audit, which never records a private request's content).
+     */
+    static ChatResponse withRoute(ChatResponse response, Route route, Plan plan, Map<String, Object> more) {
         Map<String, Object> extensions = with(response.extensions(), Route.EXTENSION, route);
+        if (plan.privateRequest()) {
+            extensions.put(Route.PRIVACY, Route.LOCAL_ONLY);
+        }
         extensions.putAll(more);
         return new ChatResponse(response.id(), response.created(), response.model(), response.choices(),
                 response.usage(), extensions);

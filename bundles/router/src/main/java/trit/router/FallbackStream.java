@@ -183,7 +183,7 @@ final class FallbackStream implements Generation {
             // Counted before the caller hears of it, so that whoever reads the counters after the answer sees it.
             outcome.finished(route, result, step.entry().isLocal() ? Map.of()
                     : Map.of(step.entry(), Dispatch.usageOf(request, response)));
-            downstream.onComplete(Dispatch.withRoute(response, route, Map.of()));
+            downstream.onComplete(Dispatch.withRoute(response, route, plan, Map.of()));
         }
 
         @Override

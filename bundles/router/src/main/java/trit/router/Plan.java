@@ -12,12 +12,15 @@ import trit.api.routing.RouteDecision;
  * @param eligible  every provider the restrictions allow (available or not): the only ones that
  *                  may ever see the request, a consensus judge included
  * @param localOnly the request may only reach local providers (private, or the router is offline)
+ * @param privateRequest the request is private: marked so by its client, or restricted by the
+ *                  privacy policy (a private pattern matched); its answer says so, so that no
+ *                  later stage (the audit log) records its content
  * @param policy    the deciding policy, or {@code "default"}
  * @param reason    why, for an operator
  * @param scores    the numbers every policy gave
  * @param consensus how to ask several providers, or {@code null} for one answer with fallback
  */
-record Plan(List<Step> steps, List<ProviderEntry> eligible, boolean localOnly, String policy, String reason,
+record Plan(List<Step> steps, List<ProviderEntry> eligible, boolean localOnly, boolean privateRequest, String policy, String reason,
             Map<String, Double> scores, ConsensusPolicy.Settings consensus) {
 
     /** One provider to try and the model to ask it for. */

@@ -79,6 +79,7 @@ final class Planner {
         Map<String, Double> scores = new LinkedHashMap<>();
         Verdict preference = null;
         String preferringPolicy = null;
+        boolean privateRequest = requestPrivate;
         for (RankedPolicy ranked : policies) {
             String name = ranked.policy().name();
             Verdict verdict;
@@ -92,6 +93,9 @@ final class Planner {
                 continue;
             }
             verdict.scores().forEach(scores::putIfAbsent);
+            if (verdict.type() == Verdict.Type.RESTRICT && name.equals(PRIVACY_POLICY)) {
+                privateRequest = true; // even when every provider is local and nothing was excluded
+            }
             switch (verdict.type()) {
                 case RESTRICT -> byName.keySet().stream().filter(p -> !verdict.providers().contains(p)).toList()
                         .forEach(p -> exclusions.exclude(p, name, verdict.reason()));
@@ -161,7 +165,7 @@ final class Planner {
                     + steps.stream().limit(consensus.providers()).map(s -> s.entry().name()).collect(Collectors.joining(", "));
             scores.put("consensus.providers", (double) Math.min(consensus.providers(), steps.size()));
         }
-        return new Plan(steps, eligible, localOnly, policy, reason, scores, consensus);
+        return new Plan(steps, eligible, localOnly, privateRequest, policy, reason, scores, consensus);
     }
 
     /** Which provider was excluded by which policy, first exclusion kept. */
