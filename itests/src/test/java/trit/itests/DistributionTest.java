@@ -81,7 +81,7 @@ public class DistributionTest {
         ProcessOutput helpText = ProcessOutput.of(help);
         assertTrue(help.waitFor(30, TimeUnit.SECONDS));
         assertEquals("the usage names the command as typed here", "Usage: bin/trit [serve] [--host HOST] [--port PORT] "
-                + "[--config DIR] [--models DIR]", helpText.await("Usage: ", 5));
+                + "[--config DIR] [--models DIR] [--shell]", helpText.await("Usage: ", 5));
 
         int port = freePort();
         Process process = launch(dir, launcher, "serve", "--port", Integer.toString(port));
