@@ -41,7 +41,9 @@ import trit.api.provider.InferenceProvider;
 public class AuditLogTest {
 
     private static final String CHAT = "/v1/chat/completions";
-    private static final String ALICE_KEY = "sk-alice-0123456789abcdef";
+    /** Keys made for this run: no key is committed. */
+    private static final String ALICE_KEY = "alice-" + java.util.UUID.randomUUID();
+    private static final String GUESSED_KEY = "guess-" + java.util.UUID.randomUUID();
     private static final String SECRET = "the launch code is PINEAPPLE-42";
 
     @Inject
@@ -88,7 +90,7 @@ public class AuditLogTest {
         assertFalse(line.path("private").asBoolean());
         assertNoContent(line);
 
-        Http.Reply refused = http.post(CHAT, chat(""), "Authorization", "Bearer sk-guess-0000");
+        Http.Reply refused = http.post(CHAT, chat(""), "Authorization", "Bearer " + GUESSED_KEY);
         assertEquals(401, refused.status());
         JsonNode denial = await(l -> l.path("status").asInt() == 401 && l.path("endpoint").asText().equals("POST /v1/chat/completions"));
         assertTrue("an unknown client has no name: " + denial, denial.path("client").isNull());
@@ -99,7 +101,7 @@ public class AuditLogTest {
         assertEquals(200, models.path("status").asInt());
 
         String trail = Files.readString(auditFile());
-        assertFalse("no key in the audit trail", trail.contains(ALICE_KEY) || trail.contains("sk-guess-0000"));
+        assertFalse("no key in the audit trail", trail.contains(ALICE_KEY) || trail.contains(GUESSED_KEY));
     }
 
     @Test

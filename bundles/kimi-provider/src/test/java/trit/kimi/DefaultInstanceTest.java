@@ -18,9 +18,9 @@ class DefaultInstanceTest {
 
     @Test
     void eitherKeyVariableAsksForTheDefaultInstance() {
-        assertEquals("MOONSHOT_API_KEY", DefaultInstance.keyVariable(Map.of("MOONSHOT_API_KEY", "sk-1", "KIMI_API_KEY", "sk-2")));
-        assertEquals("KIMI_API_KEY", DefaultInstance.keyVariable(Map.of("KIMI_API_KEY", "sk-2")));
-        assertEquals("KIMI_API_KEY", DefaultInstance.keyVariable(Map.of("MOONSHOT_API_KEY", "", "KIMI_API_KEY", "sk-2")));
+        assertEquals("MOONSHOT_API_KEY", DefaultInstance.keyVariable(Map.of("MOONSHOT_API_KEY", "key-1", "KIMI_API_KEY", "key-2")));
+        assertEquals("KIMI_API_KEY", DefaultInstance.keyVariable(Map.of("KIMI_API_KEY", "key-2")));
+        assertEquals("KIMI_API_KEY", DefaultInstance.keyVariable(Map.of("MOONSHOT_API_KEY", "", "KIMI_API_KEY", "key-2")));
         assertNull(DefaultInstance.keyVariable(Map.of("PATH", "/bin")));
         assertNull(DefaultInstance.keyVariable(Map.of("MOONSHOT_API_KEY", "  ")));
     }
@@ -36,8 +36,8 @@ class DefaultInstanceTest {
 
     @Test
     void theDefaultInstanceTakesTheKeyFromTheEnvironmentAndEveryOtherDefault() {
-        KimiSettings settings = KimiSettings.from(Configs.kimi(), Map.of("KIMI_API_KEY", "sk-from-env"));
-        assertEquals("sk-from-env", settings.apiKey());
+        KimiSettings settings = KimiSettings.from(Configs.kimi(), Map.of("KIMI_API_KEY", "key-from-env"));
+        assertEquals("key-from-env", settings.apiKey());
         assertEquals("KIMI_API_KEY", settings.apiKeySource());
         assertEquals("kimi", settings.name());
     }

@@ -18,8 +18,11 @@ import trit.api.provider.ProviderException;
 /** Scripted answers, requests and a recording listener shared by the provider tests. */
 final class Fixtures {
 
-    /** Shaped like a Moonshot key; must never appear in a log line or an error. */
-    static final String KEY = "sk-TESTKEY0123456789abcdefSECRET";
+    /**
+     * Shaped like a Moonshot key, made for this run (no key, not even a fake one, is committed);
+     * must never appear in a log line or an error.
+     */
+    static final String KEY = "sk-" + java.util.UUID.randomUUID().toString().replace("-", "");
     static final String MODEL = "kimi-k2.6";
 
     private Fixtures() {

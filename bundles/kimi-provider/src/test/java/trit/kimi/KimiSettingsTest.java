@@ -30,18 +30,19 @@ class KimiSettingsTest {
 
     @Test
     void theKeyComesFromTheConfigurationElseMoonshotApiKeyElseKimiApiKey() {
-        Map<String, String> both = Map.of("MOONSHOT_API_KEY", "sk-moon", "KIMI_API_KEY", "sk-kimi");
-        assertEquals("sk-config", KimiSettings.from(Configs.kimi("api.key", " sk-config "), both).apiKey());
-        assertEquals("sk-moon", KimiSettings.from(Configs.kimi(), both).apiKey());
+        Map<String, String> both = Map.of("MOONSHOT_API_KEY", "key-moonshot", "KIMI_API_KEY", "key-kimi");
+        assertEquals("key-config", KimiSettings.from(Configs.kimi("api.key", " key-config "), both).apiKey());
+        assertEquals("key-moonshot", KimiSettings.from(Configs.kimi(), both).apiKey());
         assertEquals("MOONSHOT_API_KEY", KimiSettings.from(Configs.kimi(), both).apiKeySource());
-        assertEquals("sk-kimi", KimiSettings.from(Configs.kimi(), Map.of("MOONSHOT_API_KEY", " ", "KIMI_API_KEY", "sk-kimi")).apiKey());
+        assertEquals("key-kimi", KimiSettings.from(Configs.kimi(), Map.of("MOONSHOT_API_KEY", " ", "KIMI_API_KEY", "key-kimi")).apiKey());
         assertFalse(KimiSettings.from(Configs.kimi(), Map.of("OTHER", "x")).hasApiKey());
     }
 
     @Test
     void theKeyIsNeverPartOfItsTextualForm() {
-        KimiSettings settings = KimiSettings.from(Configs.kimi("api.key", "sk-verysecretvalue"), Map.of());
-        assertFalse(settings.toString().contains("verysecret"), settings.toString());
+        String key = "key-configured-" + java.util.UUID.randomUUID();
+        KimiSettings settings = KimiSettings.from(Configs.kimi("api.key", key), Map.of());
+        assertFalse(settings.toString().contains(key.substring(15)), settings.toString());
         assertTrue(settings.toString().contains("apiKey=<from api.key>"), settings.toString());
     }
 
