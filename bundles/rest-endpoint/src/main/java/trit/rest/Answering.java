@@ -36,6 +36,8 @@ final class Answering {
     static final MediaType EVENT_STREAM = MediaType.valueOf("text/event-stream; charset=utf-8");
 
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.UTF_8);
 
     /** How an endpoint reads its body: {@link RequestReader#chat} or {@link RequestReader#completion}. */
     interface Reader {
@@ -76,13 +78,14 @@ final class Answering {
                     RequestReader.Limits.of(application.config()));
             entry.request(parsed.request());
             run = inference.start(parsed.request());
-            model = parsed.request().model();
             GenerationRun.Event first = run.next();
+            model = metricModel(run);
             Response response = parsed.request().stream() ? stream(run, first, parsed.includeUsage(), entry)
                     : whole(run, first, entry);
             metrics.request(endpoint, run.answeringProvider(), model, 200);
             return response;
         } catch (ApiException e) {
+            model = run == null ? "" : metricModel(run);
             String provider = run == null ? "" : run.answeringProvider();
             failed(provider, model, e.getResponse().getStatus(), e.error().error().code());
             entry.failed(run == null ? null : run.route(), provider, e.getResponse().getStatus(), e.error().error().code());
@@ -92,6 +95,17 @@ final class Answering {
             entry.failed(null, null, 400, ErrorMapper.INVALID_JSON);
             throw e;
         }
+    }
+
+    /**
+     * The model label of a request's metrics: the model that answered when the router chose one;
+     * nothing when the router refused (the id may be made up); else the id its provider serves.
+     */
+    private static String metricModel(GenerationRun run) {
+        if (run.route() != null) {
+            return answeringModel(run);
+        }
+        return Providers.ROUTER.equals(run.answeringProvider()) ? "" : run.request().model();
     }
 
     private void failed(String provider, String model, int status, String code) {
@@ -178,10 +192,11 @@ final class Answering {
                 }
                 case GenerationRun.Failed(var error) -> {
                     // Headers are gone: OpenAI's clients read an error event and raise it.
-                    String code = ApiException.from(error).error().error().code();
-                    metrics.error(endpoint, run.answeringProvider(), error.kind().httpStatus(), code);
+                    ApiException failure = ApiException.from(error);
+                    String code = failure.error().error().code();
+                    metrics.error(endpoint, run.answeringProvider(), failure.getResponse().getStatus(), code);
                     entry.failed(run.route(), run.answeringProvider(), 200, code);
-                    send(out, JsonProvider.MAPPER.valueToTree(ApiException.from(error).error()));
+                    send(out, JsonProvider.MAPPER.valueToTree(failure.error()));
                     return;
                 }
             }
@@ -199,9 +214,9 @@ final class Answering {
     }
 
     private static void send(OutputStream out, JsonNode event) throws IOException {
-        out.write("data: ".getBytes(StandardCharsets.UTF_8));
+        out.write(DATA);
         out.write(JsonProvider.MAPPER.writeValueAsBytes(event));
-        out.write("\n\n".getBytes(StandardCharsets.UTF_8));
+        out.write(EVENT_END);
         out.flush();
     }
 

@@ -1,7 +1,6 @@
 package trit.rest;
 
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.osgi.service.component.annotations.Activate;
@@ -47,12 +46,8 @@ public class Inference {
                     + "(max.concurrent.generations); retry shortly", "server_busy",
                     Duration.ofSeconds(config.retry_after_seconds()));
         }
-        AtomicBoolean released = new AtomicBoolean();
-        return GenerationRun.start(provider, request, () -> {
-            if (released.compareAndSet(false, true)) {
-                active.decrementAndGet();
-            }
-        }, metrics);
+        // The run releases its slot exactly once, at its terminal event.
+        return GenerationRun.start(provider, request, active::decrementAndGet, metrics);
     }
 
     /** Generations running now. */

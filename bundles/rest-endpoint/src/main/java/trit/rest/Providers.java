@@ -56,8 +56,12 @@ public class Providers {
         for (InferenceProvider provider : now) {
             if (ROUTER.equals(provider.name())) {
                 router = provider;
-            } else if (chosen == null && serves(provider, model)) {
-                chosen = provider;
+            }
+        }
+        // With a router, it decides (a named model included): no need to ask every provider for its models.
+        for (int i = 0; router == null && chosen == null && i < now.size(); i++) {
+            if (serves(now.get(i), model)) {
+                chosen = now.get(i);
             }
         }
         if (chosen == null && router == null) {

@@ -75,7 +75,7 @@ public class BitnetProvider implements InferenceProvider {
     private volatile String sha256 = "";
     private ServiceRegistration<InferenceProvider> registration;
     /** Incremented by every configuration; a load that finishes after a newer one started is discarded. */
-    private int generation;
+    private int loadTicket;
     private boolean deactivated;
 
     @Activate
@@ -111,7 +111,7 @@ public class BitnetProvider implements InferenceProvider {
         LoadedModel model;
         synchronized (this) {
             deactivated = true;
-            generation++;
+            loadTicket++;
             model = current;
             current = null;
         }
@@ -135,7 +135,7 @@ public class BitnetProvider implements InferenceProvider {
     private void startLoading(BitnetProviderConfiguration config) {
         int ticket;
         synchronized (this) {
-            ticket = ++generation;
+            ticket = ++loadTicket;
         }
         Thread.ofPlatform().daemon().name("trit-load-" + providerName(config)).start(() -> loadModel(config, ticket));
     }
@@ -147,7 +147,7 @@ public class BitnetProvider implements InferenceProvider {
         } catch (IOException | RuntimeException e) {
             LOG.error("Cannot load model {}: {}", config.model_file(), e.getMessage());
             synchronized (this) {
-                if (ticket == generation && current == null) {
+                if (ticket == loadTicket && current == null) {
                     availability = Availability.unavailable("cannot load " + config.model_file() + ": " + e.getMessage());
                 }
             }
@@ -155,7 +155,7 @@ public class BitnetProvider implements InferenceProvider {
         }
         LoadedModel old;
         synchronized (this) {
-            if (ticket != generation || deactivated) {
+            if (ticket != loadTicket || deactivated) {
                 loaded.retire(); // a newer configuration or a shutdown overtook this load
                 return;
             }
@@ -215,8 +215,7 @@ public class BitnetProvider implements InferenceProvider {
         if (!config.model_id().isBlank()) {
             return "bitnet/" + config.model_id().strip();
         }
-        String file = java.nio.file.Path.of(config.model_file()).getFileName().toString();
-        return "bitnet/" + (file.endsWith(".gguf") ? file.substring(0, file.length() - 5) : file);
+        return "bitnet/" + LoadedModel.fileStem(java.nio.file.Path.of(config.model_file()));
     }
 
     @Override

@@ -173,6 +173,11 @@ final class LoadedModel {
         if (!name.isEmpty()) {
             return name;
         }
+        return fileStem(file);
+    }
+
+    /** The file's name without {@code .gguf}: the model id when nothing else names the model. */
+    static String fileStem(Path file) {
         String fileName = file.getFileName().toString();
         return fileName.endsWith(".gguf") ? fileName.substring(0, fileName.length() - 5) : fileName;
     }
