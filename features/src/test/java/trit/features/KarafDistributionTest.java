@@ -132,7 +132,7 @@ class KarafDistributionTest {
         edit(etc.resolve("org.ops4j.pax.url.mvn.cfg"), text -> text.replace("org.ops4j.pax.url.mvn.defaultRepositories=\\\n",
                 "org.ops4j.pax.url.mvn.defaultRepositories=\\\n    " + featuresDir.resolve("runtime-artifacts").toUri() + "@id=trit.build@snapshots, \\\n"));
         // The Vector API module: on the JVM (bin/setenv) and exported by the system bundle.
-        Files.writeString(home.resolve("bin/setenv"), "export EXTRA_JAVA_OPTS=\"--add-modules jdk.incubator.vector -Dorg.osgi.service.http.port="
+        Files.writeString(home.resolve("bin/setenv"), "export EXTRA_JAVA_OPTS=\"--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dorg.osgi.service.http.port="
                 + httpPort + "\"\nexport JAVA_HOME=\"" + System.getProperty("java.home") + "\"\n");
         Properties config = new Properties();
         try (var in = Files.newBufferedReader(etc.resolve("config.properties"))) {

@@ -218,7 +218,7 @@ public class LauncherTest {
     private static Process launch(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--sun-misc-unsafe-memory-access=allow",
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Dlogback.configurationFile=" + RUNTIME.resolve("conf/logback.xml"),
                 "-Djava.util.logging.config.file=" + RUNTIME.resolve("conf/logging.properties"),
                 "-Dtrit.home=" + RUNTIME,

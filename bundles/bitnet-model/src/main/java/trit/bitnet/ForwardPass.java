@@ -4,9 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.function.Supplier;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 import trit.api.kernel.TernaryKernel;
 
 /**
@@ -23,6 +20,12 @@ import trit.api.kernel.TernaryKernel;
  *   x = x + Wdown · (RMSNorm(m) ⊙ ffn_sub_norm)
  * </pre>
  * then {@code logits = W_out · F16(RMSNorm(x) ⊙ output_norm)}.
+ *
+ * <p>Bit for bit: every float operation outside the (exact, integer) ternary products is the one
+ * bitnet.cpp's x86 build performs, in its order: its vector exp and F16 dot-product summation
+ * order ({@link GgmlNumerics}), the C library's cos/sin/pow for RoPE ({@link CMath}), the fused
+ * multiply-add its compiler makes of RoPE's rotation. A single value one ulp off can round one
+ * int8 activation the other way, and that moves the token's logits by up to ~0.1.
  *
  * <p>The kernel is asked for once per token, so a kernel swapped while a generation runs takes
  * over at the next token. Thread-safe as long as each thread uses its own {@link Session}.
@@ -123,8 +126,8 @@ public final class ForwardPass {
             kernel.ternaryMatmul(layer.up(), s.embeddingActivations, s.up);
             trace("ffn_gate", l, "MUL_MAT", pos, s.gate, ff);
             trace("ffn_up", l, "MUL_MAT", pos, s.up, ff);
+            activation(c.architecture().activation(), s.gate, 0, ff);
             for (int i = 0; i < ff; i++) {
-                s.gate[i] = activation(c.architecture().activation(), s.gate[i]);
                 s.ffn[i] = s.gate[i] * s.up[i];
             }
             trace("ffn_silu", l, "SILU", pos, s.gate, ff);
@@ -237,10 +240,11 @@ public final class ForwardPass {
         kernel.quantize(s.hB, n, d, s.embeddingBatch);
         kernel.ternaryMatmul(layer.gate(), s.embeddingBatch, s.gateB);
         kernel.ternaryMatmul(layer.up(), s.embeddingBatch, s.upB);
-        Architecture.Activation act = c.architecture().activation();
+        for (int b = 0; b < n; b++) {
+            activation(c.architecture().activation(), s.gateB, b * ff, ff);
+        }
         for (int i = 0; i < n * ff; i++) {
-            float g = activation(act, s.gateB[i]);
-            s.gateB[i] = g * s.upB[i];
+            s.gateB[i] *= s.upB[i];
         }
         for (int b = 0; b < n; b++) {
             rmsNorm(s.gateB, b * ff, s.gateB, b * ff, layer.ffnSubNorm(), eps);
@@ -282,14 +286,15 @@ public final class ForwardPass {
 
     /**
      * The rotation of position {@code pos}: angle {@code θ_i = pos · base^(-2i/n_rot)} computed as
-     * ggml does, a float running product from {@code (float) pos}; the same for every head and layer.
+     * ggml does, a float running product from {@code (float) pos}, with the C library's
+     * {@code powf}, {@code cosf} and {@code sinf}; the same for every head and layer.
      */
     private static void ropeAngles(Session s, ModelConfig c, int pos) {
-        float thetaScale = (float) Math.pow(c.ropeBase(), -2.0f / c.ropeDims());
+        float thetaScale = CMath.pow(c.ropeBase(), -2.0f / c.ropeDims());
         float theta = pos;
         for (int i = 0; i < c.ropeDims() / 2; i++) {
-            s.ropeCos[i] = (float) Math.cos(theta);
-            s.ropeSin[i] = (float) Math.sin(theta);
+            s.ropeCos[i] = CMath.cos(theta);
+            s.ropeSin[i] = CMath.sin(theta);
             theta *= thetaScale;
         }
     }
@@ -308,19 +313,19 @@ public final class ForwardPass {
             for (int i = 0; i < half; i++) {
                 float x0 = v[base + i];
                 float x1 = v[base + i + half];
-                v[base + i] = (float) ((double) x0 * s.ropeCos[i] - (double) x1 * s.ropeSin[i]);
-                v[base + i + half] = (float) ((double) x0 * s.ropeSin[i] + (double) x1 * s.ropeCos[i]);
+                // ggml's float expression as the compiler contracts it: x0·cos − (x1·sin) in one fused step.
+                v[base + i] = Math.fma(x0, s.ropeCos[i], -(x1 * s.ropeSin[i]));
+                v[base + i + half] = Math.fma(x0, s.ropeSin[i], x1 * s.ropeCos[i]);
             }
         }
     }
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-
     /**
-     * Causal attention of the token at {@code pos} over positions {@code 0..pos}: scores
-     * {@code F16(q)·K_j} scaled by {@code 1/sqrtf(head_dim)}; softmax with the exp sum in double;
-     * output {@code Σ_j F16(p_j)·V_j}. Dot products and sums in float SIMD lanes (ggml's own
-     * engines differ in this order too; the reference tests bound the effect).
+     * Causal attention of the token at {@code pos} over positions {@code 0..pos}, with bitnet.cpp's
+     * single-token numerics (see {@link GgmlNumerics}): scores {@code F16(q)·K_j} as its F16 dot
+     * product, times {@code 1/sqrtf(head_dim)}; softmax with its vector exp, each 16 slots summed
+     * in float and those sums in double; output {@code Σ_j F16(p_j)·V_j}, again as its F16 dot
+     * product over the cache slots it attends (used positions rounded up to 32).
      */
     private void attention(Session s, int layer, int pos) {
         ModelConfig c = model.config();
@@ -328,36 +333,38 @@ public final class ForwardPass {
         int kv = c.kvDim();
         int group = c.heads() / c.kvHeads();
         float scale = 1.0f / (float) Math.sqrt((float) headDim);
+        int slots = Math.max(32, (pos + 32) & ~31);
         MemorySegment keys = s.keys[layer];
         MemorySegment values = s.values[layer];
-        float[] row = s.halfRow;
-        float[] out = s.headOut;
-        for (int h = 0; h < c.heads(); h++) {
-            int kvHead = (h / group) * headDim;
-            for (int d = 0; d < headDim; d++) {
-                s.query16[d] = Float.float16ToFloat(Float.floatToFloat16(s.q[h * headDim + d]));
-            }
-            float max = Float.NEGATIVE_INFINITY;
+        float[] scores = s.scores;
+        for (int g = 0; g < c.kvHeads(); g++) {
             for (int j = 0; j <= pos; j++) {
-                toFloats(keys, (long) j * kv + kvHead, row, headDim, s.halfBits);
-                s.scores[j] = dot(s.query16, row, headDim, s.lanes) * scale;
-                max = Math.max(max, s.scores[j]);
+                toFloats(keys, (long) j * kv + g * headDim, s.headKeys, j * headDim, headDim, s.halfBits);
+                toFloats(values, (long) j * kv + g * headDim, s.headValues, j * headDim, headDim, s.halfBits);
             }
-            double sum = 0;
-            for (int j = 0; j <= pos; j++) {
-                s.scores[j] = (float) Math.exp(s.scores[j] - max);
-                sum += s.scores[j];
-            }
-            float inverse = (float) (1.0 / sum);
-            java.util.Arrays.fill(out, 0, headDim, 0f);
-            for (int j = 0; j <= pos; j++) {
-                float p = Float.float16ToFloat(Float.floatToFloat16(s.scores[j] * inverse));
-                toFloats(values, (long) j * kv + kvHead, row, headDim, s.halfBits);
+            for (int h = g * group; h < (g + 1) * group; h++) {
                 for (int d = 0; d < headDim; d++) {
-                    out[d] += p * row[d]; // a plain loop: C2 vectorizes it
+                    s.query16[d] = Float.float16ToFloat(Float.floatToFloat16(s.q[h * headDim + d]));
                 }
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j <= pos; j++) {
+                    scores[j] = GgmlNumerics.dotF16(s.query16, 0, s.headKeys, j * headDim, headDim, s.lanes) * scale;
+                    max = Math.max(max, scores[j]);
+                }
+                GgmlNumerics.expMinus(scores, 0, pos + 1, max);
+                int chunksEnd = (pos + 16) & ~15;
+                java.util.Arrays.fill(scores, pos + 1, chunksEnd, 0f); // masked slots: exp(-inf) = 0
+                double sum = 0;
+                for (int chunk = 0; chunk < chunksEnd; chunk += 16) {
+                    sum += GgmlNumerics.sum16(scores, chunk);
+                }
+                float inverse = (float) (1.0 / sum);
+                for (int j = 0; j <= pos; j++) {
+                    scores[j] = Float.float16ToFloat(Float.floatToFloat16(scores[j] * inverse));
+                }
+                GgmlNumerics.weightedSum(scores, pos, slots, s.headValues, headDim, 0, headDim, s.attention, h * headDim,
+                        s.partials, s.sums);
             }
-            System.arraycopy(out, 0, s.attention, h * headDim, headDim);
         }
     }
 
@@ -375,45 +382,24 @@ public final class ForwardPass {
      * then a plain loop over the array, which C2 compiles to the conversion instruction. Reading the
      * segment element by element instead cost more than the rest of a long prompt together.
      */
-    private static void toFloats(MemorySegment halves, long from, float[] out, int n, short[] bits) {
+    private static void toFloats(MemorySegment halves, long from, float[] out, int to, int n, short[] bits) {
         MemorySegment.copy(halves, Session.HALF, from * Short.BYTES, bits, 0, n);
         for (int i = 0; i < n; i++) {
-            out[i] = Float.float16ToFloat(bits[i]);
+            out[to + i] = Float.float16ToFloat(bits[i]);
         }
     }
 
-    /**
-     * A dot product in float lanes. The lanes are added in a fixed halving order rather than by
-     * {@code reduceLanes(ADD)}, whose order is unspecified and differs between the interpreter and
-     * compiled code: the same request must give the same tokens early and late in a JVM's life.
-     */
-    private static float dot(float[] a, float[] b, int n, float[] lanes) {
-        FloatVector acc = FloatVector.zero(F);
-        int i = 0;
-        for (; i <= n - F.length(); i += F.length()) {
-            acc = FloatVector.fromArray(F, a, i).fma(FloatVector.fromArray(F, b, i), acc);
-        }
-        acc.intoArray(lanes, 0);
-        for (int h = F.length() / 2; h >= 1; h /= 2) {
-            for (int j = 0; j < h; j++) {
-                lanes[j] += lanes[j + h];
-            }
-        }
-        float sum = lanes[0];
-        for (; i < n; i++) {
-            sum += a[i] * b[i];
-        }
-        return sum;
-    }
-
-    private static float activation(Architecture.Activation act, float g) {
-        return switch (act) {
-            case SILU -> (float) (g / (1.0 + Math.exp(-g)));
+    /** The FFN's activation over one row of {@code n} gate values, in place. */
+    private static void activation(Architecture.Activation act, float[] g, int from, int n) {
+        switch (act) {
+            case SILU -> GgmlNumerics.silu(g, from, n);
             case RELU_SQUARED -> {
-                float r = Math.max(g, 0f);
-                yield r * r;
+                for (int i = from; i < from + n; i++) {
+                    float r = Math.max(g[i], 0f);
+                    g[i] = r * r;
+                }
             }
-        };
+        }
     }
 
     private static void add(float[] x, float[] delta) {

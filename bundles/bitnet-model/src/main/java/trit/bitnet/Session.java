@@ -34,16 +34,20 @@ public final class Session implements AutoCloseable {
     final float[] scores;
     final float[] logits;
     final float[] query16;
-    final float[] halfRow;
-    final float[] headOut;
+    /** One KV head's keys and values at positions 0..pos as floats, shared by the heads of its group. */
+    final float[] headKeys;
+    final float[] headValues;
+    /** The 64 partial sums per output of attention's weighted sum, and their double totals. */
+    final float[] partials;
+    final double[] sums;
     final float[] ropeCos;
     final float[] ropeSin;
     /** One head's row of the F16 cache, copied out of the segment before conversion. */
     final short[] halfBits;
     /** One position's K or V as F16, converted before one bulk copy into the segment. */
     final short[] kvBits;
-    /** The lanes of one float vector, for reductions in a fixed order. */
-    final float[] lanes = new float[jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length()];
+    /** Eight lanes, for reductions in a fixed order. */
+    final float[] lanes = new float[8];
     final QuantizedActivations embeddingActivations;
     final QuantizedActivations ffnActivations;
 
@@ -97,13 +101,15 @@ public final class Session implements AutoCloseable {
         gate = new float[config.feedForward()];
         up = new float[config.feedForward()];
         ffn = new float[config.feedForward()];
-        scores = new float[contextLength];
+        scores = new float[(contextLength + 31) & ~31]; // softmax sums whole 16-slot chunks
         logits = new float[config.vocabulary()];
         query16 = new float[config.headDim()];
-        halfRow = new float[config.headDim()];
+        headKeys = new float[contextLength * config.headDim()];
+        headValues = new float[contextLength * config.headDim()];
+        partials = new float[64 * config.headDim()];
+        sums = new double[config.headDim()];
         halfBits = new short[config.headDim()];
         kvBits = new short[kv];
-        headOut = new float[config.headDim()];
         ropeCos = new float[config.ropeDims() / 2];
         ropeSin = new float[config.ropeDims() / 2];
         embeddingActivations = new QuantizedActivations(d, 1);
@@ -145,7 +151,8 @@ public final class Session implements AutoCloseable {
     public static long scratchBytes(ModelConfig config, int contextLength) {
         long batch = Math.min(PREFILL_BATCH, contextLength);
         long floats = (6L + 4 * batch) * config.embedding() + (2L + 2 * batch) * config.kvDim()
-                + (3L + 2 * batch) * config.feedForward() + contextLength + config.vocabulary() + 3L * config.headDim()
+                + (3L + 2 * batch) * config.feedForward() + (contextLength + 31) + config.vocabulary()
+                + (2L * contextLength + 67) * config.headDim()
                 + config.ropeDims();
         long quantized = (1 + batch) * (config.embedding() + config.feedForward() + 64);
         return floats * Float.BYTES + quantized;

@@ -66,43 +66,74 @@ class ReferenceLogitsTest {
             }
             stats.compareTop10(logits, run.path("final_prompt_logits_top10"), "final prompt logits");
 
+            // The full logits are raw float32: they must be bitnet.cpp's bits, all 32000 of them.
             float[] full = readLogits(TINY.resolve("logits/tiny-i2s-seq-p0.f32"));
             double maxDiff = 0;
             for (int t = 0; t < full.length; t++) {
                 maxDiff = Math.max(maxDiff, Math.abs(full[t] - logits[t]));
+                assertEquals(Float.floatToIntBits(full[t]), Float.floatToIntBits(logits[t]),
+                        "final prompt logit of token " + t + ": " + logits[t] + ", bitnet.cpp " + full[t]);
             }
-            assertTrue(maxDiff <= 0.01, "final prompt logits: max |Δ| over all 32000 = " + maxDiff);
 
-            // Greedy generation: ids must match until a step whose reference top-1/top-2 margin is < 0.02.
+            // Greedy generation. The issue allows stopping at the first step whose reference top-1/top-2
+            // margin is below 0.02 (summation order could decide there); the engine follows bitnet.cpp's
+            // order, so all 32 tokens must match, and every top-10 logit of every step.
             int[] expectedIds = ints(run.path("generated_ids"));
             int next = argmax(logits);
-            int compared = 0;
             for (int step = 0; step < expectedIds.length; step++) {
                 assertEquals(expectedIds[step], next, "generated token " + step);
-                compared++;
                 if (step == expectedIds.length - 1) {
                     break;
                 }
                 logits = pass.step(session, next);
-                JsonNode top = run.path("generation_steps_top10").get(step);
-                double margin = top.get(0).get(1).asDouble() - top.get(1).get(1).asDouble();
-                stats.compareTop10(logits, top, "generation step " + step);
-                if (margin < 0.02) {
-                    break; // below this, summation order decides the argmax (reference README)
-                }
+                stats.compareTop10(logits, run.path("generation_steps_top10").get(step), "generation step " + step);
                 next = argmax(logits);
             }
-            assertTrue(compared >= 8, "compared " + compared + " generated tokens");
-            assertTrue(stats.within1e4 >= stats.total * 0.9, stats.within1e4 + " of " + stats.total
-                    + " top-10 logits within 1e-4 (max |Δ| " + stats.maxDiff + ")");
-            System.out.printf("tiny-i2s seq: prompt and first 2 steps: %d top-10 logits, max |Δ| %.2e, %d within 1e-4;"
-                    + " full final prompt logits max |Δ| %.2e; later steps max |Δ| %.4f; %d greedy ids equal%n",
-                    stats.total, stats.maxDiff, stats.within1e4, maxDiff, stats.lateMax, compared);
+            System.out.printf("tiny-i2s seq: %d top-10 logits (6 prompt positions, 31 generation steps), max |Δ| %.2e;"
+                    + " full final prompt logits max |Δ| %.2e; 32 greedy ids equal%n", stats.total, stats.maxDiff, maxDiff);
         }
     }
 
+    /**
+     * The issue's criterion 3, second half: the independent test reference ({@link ReferenceForward}),
+     * run in float mode on {@code tiny-f32} (linear weights as stored, no int8 activations), against
+     * bitnet.cpp's F32 run: every top-10 logit within 0.002 at every prompt position and
+     * generation step (the reference sums in double where ggml sums in float).
+     */
     @Test
-    void floatWeightsPackedAtLoadGiveTheSameLogitsBitForBit() throws IOException {
+    void theTestReferenceInFloatModeAgreesWithBitnetCppsF32Run() throws IOException {
+        JsonNode run = reference.path("runs").path("tiny-f32").path("seq").path("prompts").get(0);
+        try (GgufFile gguf = GgufFile.open(unpackedTinyF32())) {
+            ReferenceForward forward = ReferenceForward.read(gguf, false);
+            int[] prompt = ints(run.path("prompt_ids"));
+            int[] generated = ints(run.path("generated_ids"));
+            ReferenceForward.State state = forward.new State(prompt.length + generated.length);
+            double max = 0;
+            for (int i = 0; i < prompt.length; i++) {
+                max = Math.max(max, maxTop10Diff(forward.step(state, prompt[i]), run.path("prompt_positions_top10").get(i),
+                        "prompt position " + i));
+            }
+            for (int step = 0; step < generated.length - 1; step++) {
+                max = Math.max(max, maxTop10Diff(forward.step(state, generated[step]),
+                        run.path("generation_steps_top10").get(step), "generation step " + step));
+            }
+            System.out.printf("test reference, float mode, tiny-f32: top-10 logits max |Δ| %.2e over %d positions%n",
+                    max, prompt.length + generated.length - 1);
+        }
+    }
+
+    private static double maxTop10Diff(float[] logits, JsonNode top10, String where) {
+        double max = 0;
+        for (JsonNode entry : top10) {
+            double diff = Math.abs(logits[entry.get(0).asInt()] - entry.get(1).asDouble());
+            assertTrue(diff <= 0.002, where + ": token " + entry.get(0).asInt() + " logit " + logits[entry.get(0).asInt()]
+                    + ", bitnet.cpp " + entry.get(1).asDouble());
+            max = Math.max(max, diff);
+        }
+        return max;
+    }
+
+    private static Path unpackedTinyF32() throws IOException {
         Path gz = TINY.resolve("tiny-f32.gguf.gz");
         if (!(Files.isRegularFile(gz))) {
             System.out.println("SKIPPED: " + gz + " is missing");
@@ -115,6 +146,12 @@ class ReferenceLogitsTest {
                 Files.copy(in, f32, StandardCopyOption.REPLACE_EXISTING);
             }
         }
+        return f32;
+    }
+
+    @Test
+    void floatWeightsPackedAtLoadGiveTheSameLogitsBitForBit() throws IOException {
+        Path f32 = unpackedTinyF32();
         int[] prompt = ints(reference.path("runs").path("tiny-i2s").path("seq").path("prompts").get(0).path("prompt_ids"));
         try (GgufFile i2sFile = GgufFile.open(TINY.resolve("tiny-i2s.gguf")); GgufFile f32File = GgufFile.open(f32);
              BitnetModel i2s = BitnetModel.load(i2sFile); BitnetModel packed = BitnetModel.load(f32File)) {
@@ -135,35 +172,22 @@ class ReferenceLogitsTest {
     }
 
     /**
-     * Counts how close the engine's logits are to the reference's top-10 entries. Prompt
-     * positions and the first two generation steps agree to 1e-5 (and every intermediate tensor
-     * at positions 0 and 5 to 1e-6 relative, see TraceTest), so they are held to the issue's
-     * 0.01. From generation step 2 (position 8) on, some steps are 0.01 to 0.08 off while others
-     * stay at 1e-4, without propagating: the issue's 0.01 is NOT met there yet and the cause is
-     * open (not softmax/SiLU precision, RoPE rounding or attention summation order: each was
-     * tried and left the logits bit-identical). Held to 0.1 and equal top-1 as a guard.
+     * Compares the engine's logits with the reference's top-10 entries: the same top-1, every
+     * entry within 1e-4 (the issue asks for 0.01 everywhere and 1e-4 at most entries; the engine
+     * computes bitnet.cpp's float operations in its order, so the logits are its bits, but the
+     * reference prints them as decimals).
      */
     private static final class Stats {
         int total;
-        int within1e4;
         double maxDiff;
-        double lateMax;
 
         void compareTop10(float[] logits, JsonNode top10, String where) {
             assertEquals(top10.get(0).get(0).asInt(), argmax(logits), where + ": top-1 token");
-            boolean lateGeneration = where.startsWith("generation step") && !where.equals("generation step 0")
-                    && !where.equals("generation step 1");
-            double bound = lateGeneration ? 0.1 : 0.01;
             for (JsonNode entry : top10) {
                 double diff = Math.abs(logits[entry.get(0).asInt()] - entry.get(1).asDouble());
-                assertTrue(diff <= bound, where + ": token " + entry.get(0).asInt() + " logit " + logits[entry.get(0).asInt()]
+                assertTrue(diff <= 1e-4, where + ": token " + entry.get(0).asInt() + " logit " + logits[entry.get(0).asInt()]
                         + ", reference " + entry.get(1).asDouble());
-                if (lateGeneration) {
-                    lateMax = Math.max(lateMax, diff);
-                    continue;
-                }
                 total++;
-                within1e4 += diff <= 1e-4 ? 1 : 0;
                 maxDiff = Math.max(maxDiff, diff);
             }
         }
