@@ -65,6 +65,8 @@ public final class BitnetModel implements AutoCloseable {
         try {
             Loader loader = new Loader(gguf, arena);
             int d = config.embedding();
+            int ff = config.feedForward();
+            int ffPadded = config.feedForwardPadded();
             List<Layer> layers = new ArrayList<>();
             for (int i = 0; i < config.layers(); i++) {
                 String b = "blk." + i + ".";
@@ -76,10 +78,10 @@ public final class BitnetModel implements AutoCloseable {
                         loader.ternary(b + "attn_output.weight", d, d),
                         loader.vector(b + "attn_sub_norm.weight", d),
                         loader.vector(b + "ffn_norm.weight", d),
-                        loader.ternary(b + "ffn_gate.weight", d, config.feedForward()),
-                        loader.ternary(b + "ffn_up.weight", d, config.feedForward()),
-                        loader.ternary(b + "ffn_down.weight", config.feedForward(), d),
-                        loader.vector(b + "ffn_sub_norm.weight", config.feedForward())));
+                        loader.ternary(b + "ffn_gate.weight", d, ff, d, ffPadded),
+                        loader.ternary(b + "ffn_up.weight", d, ff, d, ffPadded),
+                        loader.ternary(b + "ffn_down.weight", ff, d, ffPadded, d),
+                        loader.vector(b + "ffn_sub_norm.weight", ff)));
             }
             Weights embedding = loader.dense("token_embd.weight", d, config.vocabulary());
             // The LM head is tied to the embedding unless the file has its own.
@@ -196,8 +198,15 @@ public final class BitnetModel implements AutoCloseable {
             return v;
         }
 
-        /** A linear weight: ternary formats as they are, float ones packed to I2_S. */
         Weights ternary(String name, int k, int m) throws GgufFormatException {
+            return ternary(name, k, m, k, m);
+        }
+
+        /**
+         * A linear weight: ternary formats as they are, float ones packed to I2_S as a
+         * {@code paddedK × paddedM} matrix (zero weights in the padding).
+         */
+        Weights ternary(String name, int k, int m, int paddedK, int paddedM) throws GgufFormatException {
             GgufTensor t = tensor(name, k, m);
             WeightFormat format = WeightFormat.ofGgmlType(t.type().id());
             if (format == null || format == WeightFormat.Q8_0) {
@@ -205,9 +214,14 @@ public final class BitnetModel implements AutoCloseable {
                         + "); linear weights must be I2_S, TQ1_0, TQ2_0, F32, F16 or BF16");
             }
             try {
+                if (format.isTernary() && (paddedK != k || paddedM != m)) {
+                    throw new GgufFormatException(name + " (" + format + ", K=" + k + " × M=" + m + "): the FFN width "
+                            + (paddedK != k ? k : m) + " is not a multiple of 128, which " + format + " cannot hold; a float"
+                            + " (F32, F16, BF16) conversion of the model loads");
+                }
                 return format.isTernary()
                         ? Weights.of(name, format, k, m, gguf.data(t))
-                        : TernaryPacker.pack(name, format, k, m, gguf.data(t), arena);
+                        : TernaryPacker.pack(name, format, k, m, paddedK, paddedM, gguf.data(t), arena);
             } catch (IllegalArgumentException e) {
                 throw new GgufFormatException(e.getMessage());
             }

@@ -134,7 +134,7 @@ public final class ForwardPass {
             trace("ffn_sub_out", l, "MUL", pos, s.ffn, ff);
             rmsNorm(s.ffn, s.ffn, layer.ffnSubNorm(), c.rmsEps());
             trace("ffn_sub_norm", l, "MUL", pos, s.ffn, ff);
-            kernel.quantize(s.ffn, 1, c.feedForward(), s.ffnActivations);
+            kernel.quantize(s.ffn, 1, c.feedForwardPadded(), s.ffnActivations);
             kernel.ternaryMatmul(layer.down(), s.ffnActivations, s.o);
             trace("ffn_down", l, "MUL_MAT", pos, s.o, d);
             add(s.x, s.o);
@@ -209,6 +209,7 @@ public final class ForwardPass {
         int d = c.embedding();
         int kv = c.kvDim();
         int ff = c.feedForward();
+        int stride = c.feedForwardPadded(); // gate/up rows hold zero outputs up to it
         float eps = c.rmsEps();
         for (int b = 0; b < n; b++) {
             rmsNorm(s.hB, b * d, s.xB, b * d, layer.attnNorm(), eps);
@@ -241,15 +242,15 @@ public final class ForwardPass {
         kernel.ternaryMatmul(layer.gate(), s.embeddingBatch, s.gateB);
         kernel.ternaryMatmul(layer.up(), s.embeddingBatch, s.upB);
         for (int b = 0; b < n; b++) {
-            activation(c.architecture().activation(), s.gateB, b * ff, ff);
+            activation(c.architecture().activation(), s.gateB, b * stride, ff);
         }
-        for (int i = 0; i < n * ff; i++) {
+        for (int i = 0; i < n * stride; i++) {
             s.gateB[i] *= s.upB[i];
         }
         for (int b = 0; b < n; b++) {
-            rmsNorm(s.gateB, b * ff, s.gateB, b * ff, layer.ffnSubNorm(), eps);
+            rmsNorm(s.gateB, b * stride, s.gateB, b * stride, layer.ffnSubNorm(), eps);
         }
-        kernel.quantize(s.gateB, n, ff, s.ffnBatch);
+        kernel.quantize(s.gateB, n, stride, s.ffnBatch);
         kernel.ternaryMatmul(layer.down(), s.ffnBatch, s.oB);
         addRows(s.xB, s.oB, n * d);
     }

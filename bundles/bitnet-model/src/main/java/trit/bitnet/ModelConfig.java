@@ -26,6 +26,15 @@ public record ModelConfig(Architecture architecture, int embedding, int layers, 
         return embedding / heads;
     }
 
+    /**
+     * The FFN width as the ternary matrices hold it: n_ff rounded up to whole 128-element I2_S
+     * blocks. bitnet_b1_58-3B's 8640 becomes 8704; its float weights are packed with zero rows
+     * (gate, up) and zero columns (down) there, which add exactly nothing.
+     */
+    public int feedForwardPadded() {
+        return (feedForward + 127) & ~127;
+    }
+
     /** Width of K and V: kv heads × head_dim. */
     public int kvDim() {
         return kvHeads * headDim();

@@ -98,9 +98,11 @@ public final class Session implements AutoCloseable {
         v = new float[kv];
         attention = new float[d];
         o = new float[d];
-        gate = new float[config.feedForward()];
-        up = new float[config.feedForward()];
-        ffn = new float[config.feedForward()];
+        // FFN rows at the padded width: the padding stays zero and quantizes to zero.
+        int ff = config.feedForwardPadded();
+        gate = new float[ff];
+        up = new float[ff];
+        ffn = new float[ff];
         scores = new float[(contextLength + 31) & ~31]; // softmax sums whole 16-slot chunks
         logits = new float[config.vocabulary()];
         query16 = new float[config.headDim()];
@@ -113,7 +115,7 @@ public final class Session implements AutoCloseable {
         ropeCos = new float[config.ropeDims() / 2];
         ropeSin = new float[config.ropeDims() / 2];
         embeddingActivations = new QuantizedActivations(d, 1);
-        ffnActivations = new QuantizedActivations(config.feedForward(), 1);
+        ffnActivations = new QuantizedActivations(ff, 1);
         batch = Math.min(PREFILL_BATCH, contextLength);
         xB = new float[batch * d];
         hB = new float[batch * d];
@@ -121,10 +123,10 @@ public final class Session implements AutoCloseable {
         kB = new float[batch * kv];
         vB = new float[batch * kv];
         oB = new float[batch * d];
-        gateB = new float[batch * config.feedForward()];
-        upB = new float[batch * config.feedForward()];
+        gateB = new float[batch * ff];
+        upB = new float[batch * ff];
         embeddingBatch = new QuantizedActivations(d, batch);
-        ffnBatch = new QuantizedActivations(config.feedForward(), batch);
+        ffnBatch = new QuantizedActivations(ff, batch);
     }
 
     /** The next position to be evaluated (tokens evaluated so far). */
@@ -151,10 +153,10 @@ public final class Session implements AutoCloseable {
     public static long scratchBytes(ModelConfig config, int contextLength) {
         long batch = Math.min(PREFILL_BATCH, contextLength);
         long floats = (6L + 4 * batch) * config.embedding() + (2L + 2 * batch) * config.kvDim()
-                + (3L + 2 * batch) * config.feedForward() + (contextLength + 31) + config.vocabulary()
+                + (3L + 2 * batch) * config.feedForwardPadded() + (contextLength + 31) + config.vocabulary()
                 + (2L * contextLength + 67) * config.headDim()
                 + config.ropeDims();
-        long quantized = (1 + batch) * (config.embedding() + config.feedForward() + 64);
+        long quantized = (1 + batch) * (config.embedding() + config.feedForwardPadded() + 64);
         return floats * Float.BYTES + quantized;
     }
 

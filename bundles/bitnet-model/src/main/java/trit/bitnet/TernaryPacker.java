@@ -38,14 +38,17 @@ final class TernaryPacker {
     }
 
     /**
-     * The I2_S form of a {@code k × m} float tensor, in memory of {@code arena}.
+     * The I2_S form of a {@code k × m} float tensor, in memory of {@code arena}, as a
+     * {@code paddedK × paddedM} matrix whose extra columns and rows hold zero weights: I2_S rows
+     * are whole 128-element blocks, and a zero weight adds nothing to a dot product.
      *
-     * @throws IllegalArgumentException naming the tensor when {@code k} is not a multiple of 128
+     * @throws IllegalArgumentException naming the tensor when {@code paddedK} is not a multiple of 128
      */
-    static Weights pack(String name, WeightFormat format, int k, int m, MemorySegment data, Arena arena) {
-        if (k % 128 != 0) {
-            throw new IllegalArgumentException(name + " (" + format + ", K=" + k + " × M=" + m + "): K is not a multiple"
-                    + " of 128, which I2_S needs; rows with a padded tail are not supported yet");
+    static Weights pack(String name, WeightFormat format, int k, int m, int paddedK, int paddedM, MemorySegment data,
+                        Arena arena) {
+        if (paddedK % 128 != 0 || paddedK < k || paddedM < m) {
+            throw new IllegalArgumentException(name + " (" + format + ", K=" + k + " × M=" + m + "): I2_S rows need K"
+                    + " padded to a multiple of 128, not " + paddedK);
         }
         long n = (long) k * m;
         double max = 0;
@@ -67,21 +70,26 @@ final class TernaryPacker {
             scale = (float) absmean;
             LOG.warn("{} is not ternary × scale: ternarizing it with the absmean rule (scale {})", name, scale);
         }
-        MemorySegment out = arena.allocate(n / 4 + 32, 32);
-        for (long e = 0; e < n; e++) {
-            float w = weight(format, data, e);
-            int code;
-            if (ternary) {
-                code = Math.abs(w) < 1e-6f ? 1 : (w > 0 ? 2 : 0);
-            } else {
-                code = (int) Math.max(-1, Math.min(1, Math.rint(w / absmean))) + 1;
+        long padded = (long) paddedK * paddedM;
+        MemorySegment out = arena.allocate(padded / 4 + 32, 32);
+        for (long e = 0; e < padded; e++) {
+            long row = e / paddedK;
+            long column = e % paddedK;
+            int code = 1; // zero
+            if (row < m && column < k) {
+                float w = weight(format, data, row * k + column);
+                if (ternary) {
+                    code = Math.abs(w) < 1e-6f ? 1 : (w > 0 ? 2 : 0);
+                } else {
+                    code = (int) Math.max(-1, Math.min(1, Math.rint(w / absmean))) + 1;
+                }
             }
             long block = e / 128;
             int j = (int) (e % 128);
             long at = block * 32 + j % 32;
             out.set(ValueLayout.JAVA_BYTE, at, (byte) (out.get(ValueLayout.JAVA_BYTE, at) | (code << (6 - 2 * (j / 32)))));
         }
-        out.set(FLOAT_LE, n / 4, scale);
-        return Weights.of(name, WeightFormat.I2_S, k, m, out);
+        out.set(FLOAT_LE, padded / 4, scale);
+        return Weights.of(name, WeightFormat.I2_S, paddedK, paddedM, out);
     }
 }

@@ -47,7 +47,21 @@ class PrefillTest {
                 1024, 512);
         Path file = dir.resolve(arch + ".gguf");
         shape.write(file, 3);
-        int[] prompt = new SplittableRandom(4).ints(77, 3, 1024).toArray(); // two full batches and a partial one
+        assertPrefillGivesTheBitsOfSteps(file, 1024);
+    }
+
+    @Test
+    void batchesOfAPaddedFfnWidthGiveTheBitsOfSingleSteps() throws IOException {
+        // bitnet_b1_58-3B-style: an FFN width (320) that is not a multiple of 128, F16 weights padded at load.
+        RandomModel model = new RandomModel(9, "bitnet", 256, 2, 4, 4, 320, 384, 64, trit.gguf.GgmlType.F16,
+                trit.gguf.GgmlType.F16, false);
+        Path file = dir.resolve("padded.gguf");
+        model.write(file);
+        assertPrefillGivesTheBitsOfSteps(file, 384);
+    }
+
+    private static void assertPrefillGivesTheBitsOfSteps(Path file, int vocabulary) throws IOException {
+        int[] prompt = new SplittableRandom(4).ints(77, 3, vocabulary).toArray(); // two full batches and a partial one
         try (GgufFile gguf = GgufFile.open(file); BitnetModel model = BitnetModel.load(gguf)) {
             for (var kernel : new trit.api.kernel.TernaryKernel[] {vector, scalar}) {
                 ForwardPass pass = new ForwardPass(model, () -> kernel);

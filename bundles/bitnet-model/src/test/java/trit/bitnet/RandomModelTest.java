@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import trit.gguf.GgmlType;
 import trit.gguf.GgufFile;
 import trit.gguf.GgufFormatException;
+import trit.gguf.GgufWriter;
 import trit.kernels.VectorKernel;
 
 /**
@@ -53,7 +54,9 @@ class RandomModelTest {
                 Arguments.of("bitnet-b1.58 ReLU², GQA 8/2, TQ2_0", "bitnet-b1.58", 256, 2, 8, 2, 768, 32, GgmlType.TQ2_0, GgmlType.F32, false),
                 Arguments.of("bitnet-25 ReLU², GQA 4/1, TQ1_0, partial RoPE", "bitnet-25", 256, 2, 4, 1, 512, 32, GgmlType.TQ1_0, GgmlType.F16, false),
                 Arguments.of("bitnet, F32 weights packed at load, untied head", "bitnet", 256, 2, 4, 4, 512, 64, GgmlType.F32, GgmlType.F16, true),
-                Arguments.of("bitnet-b1.58, F16 weights packed at load, GQA 4/2", "bitnet-b1.58", 384, 1, 4, 2, 512, 96, GgmlType.F16, GgmlType.F32, false));
+                Arguments.of("bitnet-b1.58, F16 weights packed at load, GQA 4/2", "bitnet-b1.58", 384, 1, 4, 2, 512, 96, GgmlType.F16, GgmlType.F32, false),
+                // bitnet_b1_58-3B's FFN width 8640 is not a multiple of 128: here 320, F16 as llama.cpp converts it.
+                Arguments.of("bitnet, 3B-style FFN width 320, F16 weights padded at load", "bitnet", 256, 2, 4, 4, 320, 64, GgmlType.F16, GgmlType.F16, false));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -128,14 +131,32 @@ class RandomModelTest {
     }
 
     @Test
-    void anFfnWidthThatI2sCannotHoldIsAClearErrorForNow() throws IOException {
-        // bitnet_b1_58-3B's FFN width 8640 is not a multiple of 128; here 320, in F32 as llama.cpp converts it.
-        RandomModel model = new RandomModel(2, "bitnet", 256, 1, 4, 4, 320, 256, 64, GgmlType.F32, GgmlType.F16, false);
-        Path file = dir.resolve("odd.gguf");
-        model.write(file);
+    void anFfnWidthThatATernaryFileCannotHoldIsAClearError() throws IOException {
+        // An I2_S file whose FFN width is 320: its gate rows load, but its down rows cannot be whole 128-blocks.
+        int d = 256;
+        int ff = 320;
+        GgufWriter w = new GgufWriter()
+                .putString("general.architecture", "bitnet")
+                .putUInt32("bitnet.context_length", 64)
+                .putUInt32("bitnet.embedding_length", d)
+                .putUInt32("bitnet.block_count", 1)
+                .putUInt32("bitnet.feed_forward_length", ff)
+                .putUInt32("bitnet.attention.head_count", 4)
+                .putFloat32("bitnet.attention.layer_norm_rms_epsilon", 1e-5f);
+        w.addTensor("token_embd.weight", GgmlType.F32, new long[] {d, 64}, new byte[d * 64 * 4]);
+        for (String norm : new String[] {"attn_norm", "attn_sub_norm", "ffn_norm"}) {
+            w.addTensor("blk.0." + norm + ".weight", GgmlType.F32, new long[] {d}, new byte[d * 4]);
+        }
+        for (String linear : new String[] {"attn_q", "attn_k", "attn_v", "attn_output"}) {
+            w.addTensor("blk.0." + linear + ".weight", GgmlType.I2_S, new long[] {d, d}, new byte[d * d / 4 + 32]);
+        }
+        w.addTensor("blk.0.ffn_gate.weight", GgmlType.I2_S, new long[] {d, ff}, new byte[d * ff / 4 + 32]);
+        Path file = dir.resolve("odd-i2s.gguf");
+        w.write(file);
         try (GgufFile gguf = GgufFile.open(file)) {
             String message = assertThrows(GgufFormatException.class, () -> BitnetModel.load(gguf)).getMessage();
-            assertTrue(message.startsWith("blk.0.ffn_down.weight (F32, K=320 × M=256): K is not a multiple of 128"), message);
+            assertEquals("blk.0.ffn_gate.weight (I2_S, K=256 × M=320): the FFN width 320 is not a multiple of 128, which I2_S"
+                    + " cannot hold; a float (F32, F16, BF16) conversion of the model loads", message);
         }
     }
 }
