@@ -108,7 +108,8 @@ public final class ForwardPass {
             int kv = c.kvDim();
             cache(s, s.keys[l], pos, s.k, 0, kv);
             cache(s, s.values[l], pos, s.v, 0, kv);
-            attention(s, l, pos);
+            cacheToFloats(s, l, pos + 1);
+            attention(s, pos);
             trace("kqv_out", l, "CONT", pos, s.attention, d);
             rmsNorm(s.h, s.attention, layer.attnSubNorm(), c.rmsEps());
             trace("attn_sub_norm", l, "MUL", pos, s.h, d);
@@ -226,10 +227,11 @@ public final class ForwardPass {
             cache(s, s.keys[l], pos, s.kB, b * kv, kv);
             cache(s, s.values[l], pos, s.vB, b * kv, kv);
         }
+        cacheToFloats(s, l, s.position + n);
         for (int b = 0; b < n; b++) {
             // Causal: the cache holds the whole batch, and attention at pos reads positions 0..pos only.
             System.arraycopy(s.qB, b * d, s.q, 0, d);
-            attention(s, l, s.position + b);
+            attention(s, s.position + b);
             rmsNorm(s.hB, b * d, s.attention, 0, layer.attnSubNorm(), eps);
         }
         kernel.quantize(s.hB, n, d, s.embeddingBatch);
@@ -328,43 +330,68 @@ public final class ForwardPass {
      * in float and those sums in double; output {@code Σ_j F16(p_j)·V_j}, again as its F16 dot
      * product over the cache slots it attends (used positions rounded up to 32).
      */
-    private void attention(Session s, int layer, int pos) {
+    private void attention(Session s, int pos) {
         ModelConfig c = model.config();
         int headDim = c.headDim();
         int kv = c.kvDim();
         int group = c.heads() / c.kvHeads();
         float scale = 1.0f / (float) Math.sqrt((float) headDim);
         int slots = Math.max(32, (pos + 32) & ~31);
-        MemorySegment keys = s.keys[layer];
-        MemorySegment values = s.values[layer];
         float[] scores = s.scores;
-        for (int g = 0; g < c.kvHeads(); g++) {
-            for (int j = 0; j <= pos; j++) {
-                toFloats(keys, (long) j * kv + g * headDim, s.headKeys, j * headDim, headDim, s.halfBits);
-                toFloats(values, (long) j * kv + g * headDim, s.headValues, j * headDim, headDim, s.halfBits);
+        for (int h = 0; h < c.heads(); h++) {
+            int kvFrom = (h / group) * headDim;
+            for (int d = 0; d < headDim; d++) {
+                s.query16[d] = Float.float16ToFloat(Float.floatToFloat16(s.q[h * headDim + d]));
             }
-            for (int h = g * group; h < (g + 1) * group; h++) {
-                for (int d = 0; d < headDim; d++) {
-                    s.query16[d] = Float.float16ToFloat(Float.floatToFloat16(s.q[h * headDim + d]));
-                }
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j <= pos; j++) {
-                    scores[j] = GgmlNumerics.dotF16(s.query16, 0, s.headKeys, j * headDim, headDim, s.lanes) * scale;
-                    max = Math.max(max, scores[j]);
-                }
-                GgmlNumerics.expMinus(scores, 0, pos + 1, max);
-                int chunksEnd = (pos + 16) & ~15;
-                java.util.Arrays.fill(scores, pos + 1, chunksEnd, 0f); // masked slots: exp(-inf) = 0
-                double sum = 0;
-                for (int chunk = 0; chunk < chunksEnd; chunk += 16) {
-                    sum += GgmlNumerics.sum16(scores, chunk);
-                }
-                float inverse = (float) (1.0 / sum);
-                for (int j = 0; j <= pos; j++) {
-                    scores[j] = Float.float16ToFloat(Float.floatToFloat16(scores[j] * inverse));
-                }
-                GgmlNumerics.weightedSum(scores, pos, slots, s.headValues, headDim, 0, headDim, s.attention, h * headDim,
-                        s.partials, s.sums);
+            float max = Float.NEGATIVE_INFINITY;
+            int j = 0;
+            for (; j + 3 <= pos; j += 4) {
+                GgmlNumerics.dotF16x4(s.query16, 0, s.keysF, j * kv + kvFrom, kv, headDim, s.lanes, scores, j);
+            }
+            for (; j <= pos; j++) {
+                scores[j] = GgmlNumerics.dotF16(s.query16, 0, s.keysF, j * kv + kvFrom, headDim, s.lanes);
+            }
+            for (j = 0; j <= pos; j++) {
+                scores[j] *= scale;
+                max = Math.max(max, scores[j]);
+            }
+            GgmlNumerics.expMinus(scores, 0, pos + 1, max);
+            int chunksEnd = (pos + 16) & ~15;
+            java.util.Arrays.fill(scores, pos + 1, chunksEnd, 0f); // masked slots: exp(-inf) = 0
+            double sum = 0;
+            for (int chunk = 0; chunk < chunksEnd; chunk += 16) {
+                sum += GgmlNumerics.sum16(scores, chunk);
+            }
+            float inverse = (float) (1.0 / sum);
+            for (j = 0; j <= pos; j++) {
+                scores[j] = Float.float16ToFloat(Float.floatToFloat16(scores[j] * inverse));
+            }
+            GgmlNumerics.weightedSum(scores, pos, slots, s.valuesF, kv, kvFrom, headDim, s.attention, h * headDim,
+                    s.partials, s.sums);
+        }
+    }
+
+    /**
+     * Positions {@code 0 .. positions-1} of layer {@code layer}'s F16 K and V cache as floats in
+     * the session's {@code keysF}/{@code valuesF}: bulk copies of {@link Session#CACHE_CHUNK}
+     * positions out of the segment, then plain conversion loops (C2 makes them the conversion
+     * instruction). A copy per row of one head instead cost more than all the ternary products
+     * of a long prompt together: its fixed cost dwarfs 64 or 128 values.
+     */
+    private static void cacheToFloats(Session s, int layer, int positions) {
+        int kv = s.keysF.length / s.contextLength;
+        short[] halves = s.cacheChunk;
+        for (int from = 0; from < positions; from += Session.CACHE_CHUNK) {
+            int n = Math.min(Session.CACHE_CHUNK, positions - from) * kv;
+            long offset = (long) from * kv * Short.BYTES;
+            MemorySegment.copy(s.keys[layer], Session.HALF, offset, halves, 0, n);
+            int base = from * kv;
+            for (int i = 0; i < n; i++) {
+                s.keysF[base + i] = Float.float16ToFloat(halves[i]);
+            }
+            MemorySegment.copy(s.values[layer], Session.HALF, offset, halves, 0, n);
+            for (int i = 0; i < n; i++) {
+                s.valuesF[base + i] = Float.float16ToFloat(halves[i]);
             }
         }
     }
@@ -376,18 +403,6 @@ public final class ForwardPass {
             bits[i] = Float.floatToFloat16(v[from + i]);
         }
         MemorySegment.copy(bits, 0, layer, Session.HALF, (long) pos * kv * Short.BYTES, kv);
-    }
-
-    /**
-     * F16 values of the cache to floats: one bulk copy out of the segment (a single bounds check),
-     * then a plain loop over the array, which C2 compiles to the conversion instruction. Reading the
-     * segment element by element instead cost more than the rest of a long prompt together.
-     */
-    private static void toFloats(MemorySegment halves, long from, float[] out, int to, int n, short[] bits) {
-        MemorySegment.copy(halves, Session.HALF, from * Short.BYTES, bits, 0, n);
-        for (int i = 0; i < n; i++) {
-            out[to + i] = Float.float16ToFloat(bits[i]);
-        }
     }
 
     /** The FFN's activation over one row of {@code n} gate values, in place. */

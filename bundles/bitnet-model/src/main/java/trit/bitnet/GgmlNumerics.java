@@ -151,37 +151,67 @@ final class GgmlNumerics {
      */
     static float dotF16(float[] a, int aFrom, float[] b, int bFrom, int n, float[] partials) {
         int vectorEnd = n & ~63;
-        double sum = 0;
-        if (vectorEnd > 0) {
-            // partial m (0..63) of each chunk: register m / 16, lane m % 16; held as eight 8-lane halves.
-            FloatVector p0 = FloatVector.zero(H);
-            FloatVector p1 = p0;
-            FloatVector p2 = p0;
-            FloatVector p3 = p0;
-            FloatVector p4 = p0;
-            FloatVector p5 = p0;
-            FloatVector p6 = p0;
-            FloatVector p7 = p0;
-            for (int i = 0; i < vectorEnd; i += 64) {
-                p0 = FloatVector.fromArray(H, a, aFrom + i).fma(FloatVector.fromArray(H, b, bFrom + i), p0);
-                p1 = FloatVector.fromArray(H, a, aFrom + i + 8).fma(FloatVector.fromArray(H, b, bFrom + i + 8), p1);
-                p2 = FloatVector.fromArray(H, a, aFrom + i + 16).fma(FloatVector.fromArray(H, b, bFrom + i + 16), p2);
-                p3 = FloatVector.fromArray(H, a, aFrom + i + 24).fma(FloatVector.fromArray(H, b, bFrom + i + 24), p3);
-                p4 = FloatVector.fromArray(H, a, aFrom + i + 32).fma(FloatVector.fromArray(H, b, bFrom + i + 32), p4);
-                p5 = FloatVector.fromArray(H, a, aFrom + i + 40).fma(FloatVector.fromArray(H, b, bFrom + i + 40), p5);
-                p6 = FloatVector.fromArray(H, a, aFrom + i + 48).fma(FloatVector.fromArray(H, b, bFrom + i + 48), p6);
-                p7 = FloatVector.fromArray(H, a, aFrom + i + 56).fma(FloatVector.fromArray(H, b, bFrom + i + 56), p7);
-            }
-            // registers: r0 += r2, r1 += r3, then r0 += r1; a register is its low and high half.
-            FloatVector low = p0.add(p4).add(p2.add(p6));
-            FloatVector high = p1.add(p5).add(p3.add(p7));
-            low.add(high).intoArray(partials, 0);
-            sum = sum8(partials);
-        }
+        double sum = vectorPart(a, aFrom, b, bFrom, vectorEnd, partials);
         for (int i = vectorEnd; i < n; i++) {
             sum += a[aFrom + i] * b[bFrom + i]; // F16 × F16 is exact in float
         }
         return (float) sum;
+    }
+
+    /**
+     * {@link #dotF16} of {@code a} with four rows of {@code b} at {@code bFrom + r·stride}, into
+     * {@code out[outFrom + r]}: the same operations per row, with the four one-by-one double sums
+     * interleaved so that they do not wait on each other.
+     */
+    static void dotF16x4(float[] a, int aFrom, float[] b, int bFrom, int stride, int n, float[] partials,
+                         float[] out, int outFrom) {
+        int vectorEnd = n & ~63;
+        double s0 = vectorPart(a, aFrom, b, bFrom, vectorEnd, partials);
+        double s1 = vectorPart(a, aFrom, b, bFrom + stride, vectorEnd, partials);
+        double s2 = vectorPart(a, aFrom, b, bFrom + 2 * stride, vectorEnd, partials);
+        double s3 = vectorPart(a, aFrom, b, bFrom + 3 * stride, vectorEnd, partials);
+        for (int i = vectorEnd; i < n; i++) {
+            float x = a[aFrom + i];
+            s0 += x * b[bFrom + i];
+            s1 += x * b[bFrom + stride + i];
+            s2 += x * b[bFrom + 2 * stride + i];
+            s3 += x * b[bFrom + 3 * stride + i];
+        }
+        out[outFrom] = (float) s0;
+        out[outFrom + 1] = (float) s1;
+        out[outFrom + 2] = (float) s2;
+        out[outFrom + 3] = (float) s3;
+    }
+
+    /** The first {@code vectorEnd} (a multiple of 64) products of {@link #dotF16}, reduced to one float. */
+    private static float vectorPart(float[] a, int aFrom, float[] b, int bFrom, int vectorEnd, float[] partials) {
+        if (vectorEnd == 0) {
+            return 0f;
+        }
+        // partial m (0..63) of each chunk: register m / 16, lane m % 16; held as eight 8-lane halves.
+        FloatVector p0 = FloatVector.zero(H);
+        FloatVector p1 = p0;
+        FloatVector p2 = p0;
+        FloatVector p3 = p0;
+        FloatVector p4 = p0;
+        FloatVector p5 = p0;
+        FloatVector p6 = p0;
+        FloatVector p7 = p0;
+        for (int i = 0; i < vectorEnd; i += 64) {
+            p0 = FloatVector.fromArray(H, a, aFrom + i).fma(FloatVector.fromArray(H, b, bFrom + i), p0);
+            p1 = FloatVector.fromArray(H, a, aFrom + i + 8).fma(FloatVector.fromArray(H, b, bFrom + i + 8), p1);
+            p2 = FloatVector.fromArray(H, a, aFrom + i + 16).fma(FloatVector.fromArray(H, b, bFrom + i + 16), p2);
+            p3 = FloatVector.fromArray(H, a, aFrom + i + 24).fma(FloatVector.fromArray(H, b, bFrom + i + 24), p3);
+            p4 = FloatVector.fromArray(H, a, aFrom + i + 32).fma(FloatVector.fromArray(H, b, bFrom + i + 32), p4);
+            p5 = FloatVector.fromArray(H, a, aFrom + i + 40).fma(FloatVector.fromArray(H, b, bFrom + i + 40), p5);
+            p6 = FloatVector.fromArray(H, a, aFrom + i + 48).fma(FloatVector.fromArray(H, b, bFrom + i + 48), p6);
+            p7 = FloatVector.fromArray(H, a, aFrom + i + 56).fma(FloatVector.fromArray(H, b, bFrom + i + 56), p7);
+        }
+        // registers: r0 += r2, r1 += r3, then r0 += r1; a register is its low and high half.
+        FloatVector low = p0.add(p4).add(p2.add(p6));
+        FloatVector high = p1.add(p5).add(p3.add(p7));
+        low.add(high).intoArray(partials, 0);
+        return sum8(partials);
     }
 
     /** Lanes 0..7 of {@code v} added as a register's last three reduction steps. */

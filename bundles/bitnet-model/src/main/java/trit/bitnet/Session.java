@@ -34,16 +34,17 @@ public final class Session implements AutoCloseable {
     final float[] scores;
     final float[] logits;
     final float[] query16;
-    /** One KV head's keys and values at positions 0..pos as floats, shared by the heads of its group. */
-    final float[] headKeys;
-    final float[] headValues;
+    /** One layer's K and V cache at positions 0..pos as floats, {@code [pos][kvDim]}. */
+    final float[] keysF;
+    final float[] valuesF;
+    /** Positions of the F16 cache converted per bulk copy, and the copy's buffer. */
+    static final int CACHE_CHUNK = 64;
+    final short[] cacheChunk;
     /** The 64 partial sums per output of attention's weighted sum, and their double totals. */
     final float[] partials;
     final double[] sums;
     final float[] ropeCos;
     final float[] ropeSin;
-    /** One head's row of the F16 cache, copied out of the segment before conversion. */
-    final short[] halfBits;
     /** One position's K or V as F16, converted before one bulk copy into the segment. */
     final short[] kvBits;
     /** Eight lanes, for reductions in a fixed order. */
@@ -106,11 +107,11 @@ public final class Session implements AutoCloseable {
         scores = new float[(contextLength + 31) & ~31]; // softmax sums whole 16-slot chunks
         logits = new float[config.vocabulary()];
         query16 = new float[config.headDim()];
-        headKeys = new float[contextLength * config.headDim()];
-        headValues = new float[contextLength * config.headDim()];
+        keysF = new float[contextLength * kv];
+        valuesF = new float[contextLength * kv];
+        cacheChunk = new short[CACHE_CHUNK * kv];
         partials = new float[64 * config.headDim()];
         sums = new double[config.headDim()];
-        halfBits = new short[config.headDim()];
         kvBits = new short[kv];
         ropeCos = new float[config.ropeDims() / 2];
         ropeSin = new float[config.ropeDims() / 2];
@@ -154,7 +155,7 @@ public final class Session implements AutoCloseable {
         long batch = Math.min(PREFILL_BATCH, contextLength);
         long floats = (6L + 4 * batch) * config.embedding() + (2L + 2 * batch) * config.kvDim()
                 + (3L + 2 * batch) * config.feedForwardPadded() + (contextLength + 31) + config.vocabulary()
-                + (2L * contextLength + 67) * config.headDim()
+                + 67L * config.headDim() + (2L * contextLength + CACHE_CHUNK / 2) * config.kvDim()
                 + config.ropeDims();
         long quantized = (1 + batch) * (config.embedding() + config.feedForwardPadded() + 64);
         return floats * Float.BYTES + quantized;

@@ -99,6 +99,27 @@ class GgmlNumericsTest {
         }
     }
 
+    @Test
+    void fourDotProductsAtOnceGiveTheBitsOfOneAtATime() {
+        Random random = new Random(6);
+        for (int n : new int[] {32, 64, 96, 100, 128}) {
+            float[] q = new float[n];
+            float[] keys = new float[4 * (n + 8)];
+            for (int i = 0; i < n; i++) {
+                q[i] = ReferenceForward.half((float) random.nextGaussian());
+            }
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = ReferenceForward.half((float) random.nextGaussian());
+            }
+            float[] four = new float[5];
+            GgmlNumerics.dotF16x4(q, 0, keys, 3, n + 8, n, new float[8], four, 1);
+            for (int r = 0; r < 4; r++) {
+                assertEquals(Float.floatToIntBits(GgmlNumerics.dotF16(q, 0, keys, 3 + r * (n + 8), n, new float[8])),
+                        Float.floatToIntBits(four[1 + r]), "n " + n + ", row " + r);
+            }
+        }
+    }
+
     /** Attention's weighted sum is, per output, the F16 dot product over the attended slots (p = 0 after the last). */
     @Test
     void theWeightedSumIsTheDotProductOfEachValueColumn() {
