@@ -52,6 +52,19 @@ public interface TernaryKernel {
     int threads();
 
     /**
+     * This kernel with each call spread over at most {@code threads} of its threads (the calling
+     * thread included), for a model configured to use fewer threads than the kernel has. It shares
+     * this kernel's name, workers and {@link #prepare} layout; asking again for the same count
+     * allocates nothing. The default ignores the limit.
+     *
+     * @param threads at least 1; at or above {@link #threads()} it means all of them
+     * @since 1.1
+     */
+    default TernaryKernel limitedTo(int threads) {
+        return this;
+    }
+
+    /**
      * Quantizes {@code rows} rows of {@code k} floats ({@code x} row-major) into {@code out}.
      *
      * @throws IllegalArgumentException if {@code k} differs from {@code out.k()}, {@code rows}

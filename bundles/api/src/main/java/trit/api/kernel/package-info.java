@@ -10,5 +10,5 @@
  * of each operation, and the {@code scalar} kernel is their readable definition.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package trit.api.kernel;

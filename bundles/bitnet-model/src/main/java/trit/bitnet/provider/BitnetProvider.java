@@ -125,7 +125,17 @@ public class BitnetProvider implements InferenceProvider {
         }
     }
 
-    /** Sampling defaults, limits and the kernel filter apply as they are; the rest needs a new model. */
+    /**
+     * The kernel the next token computes with: the best match of {@code kernel.target}, limited
+     * to the configured threads (a change of {@code threads} applies from the next token on).
+     */
+    private TernaryKernel kernel() {
+        TernaryKernel k = kernel;
+        int threads = config.threads();
+        return k == null || threads <= 0 ? k : k.limitedTo(threads);
+    }
+
+    /** Sampling defaults, limits, threads and the kernel filter apply as they are; the rest needs a new model. */
     private static boolean reloadNeeded(BitnetProviderConfiguration a, BitnetProviderConfiguration b) {
         return !a.model_file().equals(b.model_file()) || !a.model_id().equals(b.model_id())
                 || a.context_size() != b.context_size() || a.max_concurrent() != b.max_concurrent()
@@ -143,7 +153,7 @@ public class BitnetProvider implements InferenceProvider {
     private void loadModel(BitnetProviderConfiguration config, int ticket) {
         LoadedModel loaded;
         try {
-            loaded = LoadedModel.load(config, () -> kernel, tokenizers);
+            loaded = LoadedModel.load(config, this::kernel, tokenizers);
         } catch (IOException | RuntimeException e) {
             LOG.error("Cannot load model {}: {}", config.model_file(), e.getMessage());
             synchronized (this) {

@@ -30,6 +30,10 @@ public @interface BitnetProviderConfiguration {
             description = "LDAP filter choosing the compute kernel service, e.g. (trit.kernel.name=scalar).")
     String kernel_target() default "(trit.kernel.name=*)";
 
+    @AttributeDefinition(name = "Threads",
+            description = "Threads of the kernel one token's products are spread over; 0 means all of the kernel's.", min = "0")
+    int threads() default 0;
+
     @AttributeDefinition(name = "Concurrent generations",
             description = "Generations computed at once; each has its own KV cache, allocated at load.", min = "1")
     int max_concurrent() default 1;
