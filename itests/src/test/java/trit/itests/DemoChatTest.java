@@ -144,9 +144,10 @@ public class DemoChatTest {
         System.out.println("disconnect (trit-demo streamed): the client had " + received + " token(s) at its close, "
                 + "the engine generated " + generated);
         assertEquals(3, received);
-        // The client had read at most what the engine had made when it closed: a stricter bound than the promise.
-        assertTrue("the engine generated " + (generated - received) + " tokens after the client's close",
-                generated - received <= 1);
+        // The engine had made what the client read, plus at most a token on its way: one more is the
+        // promise (ChatApiTest checks it exactly, against a provider whose count at the close is known).
+        assertTrue("the engine generated " + (generated - received) + " tokens beyond what the client read",
+                generated - received <= 2);
     }
 
     private long completionTokens() {

@@ -15,20 +15,20 @@ import java.util.concurrent.TimeUnit;
  * fails. A write fails only once the client's TCP reset is back, which the first write after the
  * close provokes. Hence the probes: after each token's write, one probe a moment later (the
  * reset's round trip) makes the write of the next token fail at the latest, so the generation is
- * cancelled before it computes a second token after the close. The delay doubles while the
- * provider stays silent, so a slow token costs a handful of probes, and a client that leaves
- * during a long pause is still found within about twice the time it has been gone.
+ * cancelled before it computes a second token after the close. One probe per token is all that
+ * takes; while the provider stays silent longer, a probe every {@link #PAUSE_DELAY_NANOS} finds a
+ * client that leaves during a long pause (a cloud provider thinking, a slow model) without
+ * waiting for the next token. More would only be noise in a stream that people read with curl.
  */
 final class ClientProbe {
 
     /** Longer than a loopback or LAN round trip, shorter than any token of a model worth streaming. */
     static final long FIRST_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-    static final long MAX_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    static final long PAUSE_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final GenerationRun run;
     private final OutputStream out;
     private final byte[] probe;
-    private long delay;
     private long nextProbe;
 
     ClientProbe(GenerationRun run, OutputStream out, byte[] probe) {
@@ -45,8 +45,7 @@ final class ClientProbe {
             if (wait <= 0) {
                 out.write(probe);
                 out.flush();
-                delay = Math.min(delay * 2, MAX_DELAY_NANOS);
-                nextProbe = System.nanoTime() + delay;
+                nextProbe = System.nanoTime() + PAUSE_DELAY_NANOS;
                 continue;
             }
             GenerationRun.Event event = run.next(wait);
@@ -58,7 +57,6 @@ final class ClientProbe {
 
     /** Something was just written and flushed: the next probe comes soon, to catch the reset it may provoke. */
     void wrote() {
-        delay = FIRST_DELAY_NANOS;
-        nextProbe = System.nanoTime() + delay;
+        nextProbe = System.nanoTime() + FIRST_DELAY_NANOS;
     }
 }
