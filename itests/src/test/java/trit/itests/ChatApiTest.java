@@ -76,7 +76,7 @@ public class ChatApiTest {
         http = Http.whenStarted(context);
         TritFramework.stopRealRouter(context);
         List<String> models = new ArrayList<>(List.of("tokens-3-10", "tokens-4-150", "tokens-2-10", "tokens-2-21",
-                "tokens-1-1", "endless-100", "hold", "midfail"));
+                "tokens-1-1", "endless-100", "endless-20", "hold", "midfail"));
         for (ProviderException.Kind kind : ProviderException.Kind.values()) {
             models.add("fail-" + kind.name().toLowerCase());
             models.add("throw-" + kind.name().toLowerCase());
@@ -346,31 +346,117 @@ public class ChatApiTest {
     }
 
     @Test
-    public void aClientThatDisconnectsCancelsItsGenerationWithinOneToken() throws Exception {
+    public void aClientThatDisconnectsFromAStreamCancelsItsGenerationWithinOneToken() throws Exception {
+        for (String model : List.of("endless-100", "endless-20")) {
+            Disconnect d = disconnect(CHAT, chat(model, "{\"stream\":true}"), true, in -> {
+                int tokens = 0;
+                for (String line; tokens < 3 && (line = in.readLine()) != null; ) {
+                    if (line.contains("\"content\":\"x \"")) {
+                        tokens++;
+                    }
+                }
+                assertEquals("the client read three tokens", 3, tokens);
+            });
+            d.assertWithinOneToken(model + " streamed");
+        }
+    }
+
+    @Test
+    public void aClientThatDisconnectsFromAWholeAnswerCancelsItsGenerationWithinOneToken() throws Exception {
+        for (String model : List.of("endless-100", "endless-20")) {
+            disconnect(CHAT, chat(model, "{}"), false, this::committedJsonAfterThreeTokens)
+                    .assertWithinOneToken(model + " whole");
+        }
+    }
+
+    @Test
+    public void aClientThatDisconnectsFromAWholeCompletionCancelsItsGenerationWithinOneToken() throws Exception {
+        disconnect("/v1/completions", "{\"model\":\"endless-100\",\"prompt\":\"go on\"}", false,
+                this::committedJsonAfterThreeTokens).assertWithinOneToken("endless-100 completion");
+    }
+
+    @Test
+    public void aFailureAfterTheFirstTokenOfAWholeAnswerIsOpenAisErrorObjectAfterStatus200() throws Exception {
+        Http.Reply reply = http.post(CHAT, chat("midfail", "{}"));
+        assertEquals("the status left with the first token", 200, reply.status());
+        assertTrue("whitespace went first: " + reply.raw().body(), reply.raw().body().startsWith(" "));
+        JsonNode error = reply.json().path("error");
+        assertEquals("upstream_error", error.path("code").asText());
+        assertEquals("server_error", error.path("type").asText());
+        assertEquals("scripted cut", error.path("message").asText());
+        assertFalse(reply.json().has("choices"));
+        http.await("/metrics", r -> r.raw().body().contains("trit_active_generations 0"), "the slot to be given back");
+    }
+
+    /** A whole answer's status and headers arrive with its first token; the client then waits for three. */
+    private void committedJsonAfterThreeTokens(BufferedReader in) throws IOException {
+        String status = in.readLine();
+        assertEquals("HTTP/1.1 200 OK", status);
+        boolean json = false;
+        for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+            json |= line.toLowerCase(java.util.Locale.ROOT).startsWith("content-type: application/json");
+        }
+        assertTrue("a JSON answer", json);
+        for (int i = 0; i < 500 && scripted.tokensSent.get() < 3; i++) {
+            Http.sleep(2);
+        }
+        assertTrue("three tokens generated", scripted.tokensSent.get() >= 3);
+    }
+
+    private interface ClientSide {
+        void readUntilClose(BufferedReader in) throws IOException;
+    }
+
+    /** What the provider did around a client's close. */
+    private record Disconnect(int atClose, int atCancel, int generated) {
+        void assertWithinOneToken(String what) {
+            System.out.println("disconnect (" + what + "): " + atClose + " token(s) at the client's close, "
+                    + atCancel + " when cancel() came, " + generated + " generated in all");
+            assertTrue(what + ": cancelled " + (atCancel - atClose) + " tokens after the close", atCancel - atClose <= 1);
+            assertTrue(what + ": generated " + (generated - atClose) + " tokens after the close", generated - atClose <= 1);
+        }
+    }
+
+    /**
+     * Sends the request over a raw socket, lets the client side read, closes the connection, and
+     * watches the provider: its cancel, its last token, the audit line and the freed slot.
+     */
+    private Disconnect disconnect(String path, String body, boolean stream, ClientSide client) throws Exception {
         scripted.cancelled = new CountDownLatch(1);
-        String body = chat("endless-100", "{\"stream\":true}");
-        int sentAtClose;
+        long cancelledBefore = cancelledAuditLines(stream);
+        int atClose;
         try (Socket socket = new Socket("127.0.0.1", Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)))) {
             OutputStream out = socket.getOutputStream();
-            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
                     .getBytes(StandardCharsets.UTF_8));
             out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            int tokens = 0;
-            for (String line; tokens < 3 && (line = in.readLine()) != null; ) {
-                if (line.contains("\"content\":\"x \"")) {
-                    tokens++;
-                }
-            }
-            assertEquals(3, tokens);
-            sentAtClose = scripted.tokensSent.get();
+            client.readUntilClose(new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8)));
+            atClose = scripted.tokensSent.get();
         }
         assertTrue("the generation was cancelled", scripted.cancelled.await(5, TimeUnit.SECONDS));
-        int after = scripted.tokensAtCancel.get() - sentAtClose;
-        System.out.println("disconnect: " + after + " token(s) generated between the client's close and cancel()");
-        assertTrue("tokens generated after the client went away: " + after, after <= 2);
+        int atCancel = scripted.tokensAtCancel.get();
+        for (int i = 0; i < 250 && scripted.load().active() > 0; i++) {
+            Http.sleep(20);
+        }
+        assertEquals("the provider stopped generating", 0, scripted.load().active());
+        int generated = scripted.tokensSent.get();
+        for (int i = 0; i < 100 && cancelledAuditLines(stream) == cancelledBefore; i++) {
+            Http.sleep(50);
+        }
+        assertEquals("the audit trail says cancelled", cancelledBefore + 1, cancelledAuditLines(stream));
         http.await("/metrics", r -> r.raw().body().contains("trit_active_generations 0"), "the slot to be given back");
+        return new Disconnect(atClose, atCancel, generated);
+    }
+
+    private static long cancelledAuditLines(boolean stream) throws IOException {
+        Path file = Path.of(System.getProperty("trit.data.dir", "target/trit-data"), "logs", "audit.jsonl");
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        return Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(Http::parse)
+                .filter(l -> l.path("outcome").asText().equals("cancelled") && l.path("stream").asBoolean() == stream)
+                .count();
     }
 
     @Test

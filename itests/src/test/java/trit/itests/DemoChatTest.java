@@ -4,6 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Dictionary;
@@ -28,7 +32,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * Out of the box, end to end over HTTP: an empty models folder, the demo model the watcher makes,
  * and chat completions answered by the real local engine (chat template, sampling, streaming),
- * directly and through the router.
+ * directly and through the router; a client that disconnects stops the engine.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -113,5 +117,47 @@ public class DemoChatTest {
                 {"model": "auto", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4}""").json();
         assertEquals("trit-demo", answer.path("model").asText());
         assertEquals("bitnet/trit-demo", answer.path("route").path("provider").asText());
+    }
+
+    @Test
+    public void aClientThatDisconnectsStopsTheRealEngineWithinOneToken() throws Exception {
+        String body = """
+                {"model": "trit-demo", "messages": [{"role": "user", "content": "Tell me about the river."}],
+                 "max_tokens": 256, "temperature": 0, "stream": true}""";
+        long before = completionTokens();
+        int received = 0;
+        try (Socket socket = new Socket("127.0.0.1", Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)))) {
+            socket.getOutputStream().write(("POST " + CHAT + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
+                    + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            for (String line; received < 3 && (line = in.readLine()) != null; ) {
+                if (line.startsWith("data: {") && !Http.parse(line.substring(6)).path("choices").path(0).path("delta")
+                        .path("content").asText().isEmpty()) {
+                    received++;
+                }
+            }
+        }
+        Http.Reply metrics = http.await("/metrics", r -> completionTokens(r) > before && r.raw().body()
+                .contains("trit_active_generations 0"), "the generation to end");
+        long generated = completionTokens(metrics) - before;
+        System.out.println("disconnect (trit-demo streamed): the client had " + received + " token(s) at its close, "
+                + "the engine generated " + generated);
+        assertEquals(3, received);
+        // The engine had made what the client read, plus at most a token on its way: one more is the
+        // promise (ChatApiTest checks it exactly, against a provider whose count at the close is known).
+        assertTrue("the engine generated " + (generated - received) + " tokens beyond what the client read",
+                generated - received <= 2);
+    }
+
+    private long completionTokens() {
+        return completionTokens(http.get("/metrics"));
+    }
+
+    /** Tokens the demo model generated so far, as /metrics counts them (at each generation's end). */
+    private static long completionTokens(Http.Reply metrics) {
+        return metrics.raw().body().lines()
+                .filter(l -> l.startsWith("trit_completion_tokens_total{") && l.contains("model=\"trit-demo\""))
+                .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }

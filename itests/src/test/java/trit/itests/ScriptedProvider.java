@@ -164,9 +164,13 @@ final class ScriptedProvider implements InferenceProvider {
             } else if (model.startsWith("endless-")) {
                 long delay = Long.parseLong(parts[1]);
                 StringBuilder text = new StringBuilder();
-                // Like a local provider: the token loop checks the flag once per token.
-                while (!cancel.get()) {
+                // Like a local provider: the flag is checked once per token, and a token computed
+                // while the cancel came is dropped, not delivered.
+                while (true) {
                     Thread.sleep(delay);
+                    if (cancel.get()) {
+                        break;
+                    }
                     text.append("x ");
                     emit("x ", null);
                 }

@@ -19,14 +19,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import trit.api.chat.ChatDelta;
 import trit.api.chat.ChatResponse;
 import trit.api.chat.Usage;
+import trit.api.provider.ProviderException;
 import trit.api.routing.Route;
 
 /**
  * Answers one parsed request, whole or as server-sent events exactly like OpenAI's: the status
  * and headers wait for the provider's first event, so that a failure before any token still gets
  * its own status (404, 429, 503 ...) and the route is known for {@code X-Trit-Route}; after that,
- * each delta is one {@code data:} event flushed at once, and a client that goes away cancels the
- * generation at the next token.
+ * each delta is one {@code data:} event flushed at once. A whole answer that did not come in one
+ * piece is committed (200 and headers) at the first token too, its JSON preceded by whitespace:
+ * only writing reveals a client that went away ({@link ClientProbe}), and either way such a client
+ * cancels its generation within one token. The price: a failure after the first token can no
+ * longer change the status, so a whole answer then carries OpenAI's error object with status 200,
+ * as a stream carries it in an error event.
  */
 final class Answering {
 
@@ -38,6 +43,10 @@ final class Answering {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.UTF_8);
     private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.UTF_8);
+    /** An SSE comment: every conforming parser (OpenAI's clients included) skips it. */
+    private static final byte[] EVENT_PROBE = ":\n\n".getBytes(StandardCharsets.UTF_8);
+    /** JSON allows whitespace before a value: parsers skip it. */
+    private static final byte[] JSON_PROBE = {' '};
 
     /** How an endpoint reads its body: {@link RequestReader#chat} or {@link RequestReader#completion}. */
     interface Reader {
@@ -113,20 +122,77 @@ final class Answering {
         metrics.error(endpoint, provider, status, code);
     }
 
-    private Response whole(GenerationRun run, GenerationRun.Event event, AuditEntry entry) {
-        while (!(event instanceof GenerationRun.Done)) {
-            if (event instanceof GenerationRun.Failed failed) {
-                throw ApiException.from(failed.error());
+    private Response whole(GenerationRun run, GenerationRun.Event first, AuditEntry entry) {
+        switch (first) {
+            case GenerationRun.Failed(var error) -> throw ApiException.from(error);
+            case GenerationRun.Done(ChatResponse response) -> {
+                // Answered in one piece: nothing left to cancel, the ordinary response will do.
+                return withRoute(Response.ok(answered(run, response, entry), MediaType.APPLICATION_JSON_TYPE),
+                        run.route()).build();
             }
-            event = run.next();
+            case GenerationRun.Delta _ -> {
+                StreamingOutput body = out -> {
+                    try {
+                        writeWhole(out, run, entry);
+                    } catch (IOException e) {
+                        clientGone(run, entry);
+                    }
+                };
+                return withRoute(Response.ok(body, MediaType.APPLICATION_JSON_TYPE), run.route()).build();
+            }
         }
-        ChatResponse response = ((GenerationRun.Done) event).response();
+    }
+
+    /** Whitespace at once and after each token until the answer, so that a client that left is noticed. */
+    private void writeWhole(OutputStream out, GenerationRun run, AuditEntry entry) throws IOException {
+        ClientProbe probe = new ClientProbe(run, out, JSON_PROBE);
+        out.write(JSON_PROBE);
+        out.flush();
+        probe.wrote();
+        while (true) {
+            switch (probe.next()) {
+                case GenerationRun.Delta _ -> {
+                    out.write(JSON_PROBE);
+                    out.flush();
+                    probe.wrote();
+                }
+                case GenerationRun.Done(ChatResponse response) -> {
+                    out.write(JsonProvider.MAPPER.writeValueAsBytes(answered(run, response, entry)));
+                    out.flush();
+                    return;
+                }
+                case GenerationRun.Failed(var error) -> {
+                    out.write(JsonProvider.MAPPER.writeValueAsBytes(failedAfterCommit(run, error, entry)));
+                    out.flush();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The whole answer's JSON; the audit line says it was answered. */
+    private ObjectNode answered(GenerationRun run, ChatResponse response, AuditEntry entry) {
         entry.answered(response, run.route(), run.answeringProvider());
         ObjectNode json = envelope(wire.idPrefix() + entry.requestId(), wire.object(), response.model(), response.created());
         json.putArray("choices").add(wire.choice(response));
         json.set("usage", usage(response.usage()));
         putRoute(json, run.route());
-        return withRoute(Response.ok(json, MediaType.APPLICATION_JSON_TYPE), run.route()).build();
+        return json;
+    }
+
+    /** A failure once status 200 is out: counted and audited with its code, answered with OpenAI's error object. */
+    private JsonNode failedAfterCommit(GenerationRun run, ProviderException error, AuditEntry entry) {
+        ApiException failure = ApiException.from(error);
+        String code = failure.error().error().code();
+        metrics.error(endpoint, run.answeringProvider(), failure.getResponse().getStatus(), code);
+        entry.failed(run.route(), run.answeringProvider(), 200, code);
+        return JsonProvider.MAPPER.valueToTree(failure.error());
+    }
+
+    /** The client went away: stop the generation at its next token; nobody is left to answer. */
+    private static void clientGone(GenerationRun run, AuditEntry entry) {
+        run.cancel();
+        entry.cancelled(run.route(), run.answeringProvider());
     }
 
     private Response stream(GenerationRun run, GenerationRun.Event first, boolean includeUsage, AuditEntry entry) {
@@ -139,9 +205,7 @@ final class Answering {
             try {
                 writeEvents(out, run, first, id, created, includeUsage, entry);
             } catch (IOException e) {
-                // The client went away: stop the generation at its next token; nobody is left to answer.
-                run.cancel();
-                entry.cancelled(run.route(), run.answeringProvider());
+                clientGone(run, entry);
             }
         };
         return withRoute(Response.ok(body, EVENT_STREAM), run.route())
@@ -159,6 +223,7 @@ final class Answering {
             putRoute(chunk, run.route());
             send(out, chunk);
         }
+        ClientProbe probe = new ClientProbe(run, out, EVENT_PROBE);
         boolean deltas = false;
         GenerationRun.Event event = first;
         while (true) {
@@ -169,6 +234,7 @@ final class Answering {
                     ObjectNode choice = wire.deltaChoice(delta);
                     if (choice != null) {
                         send(out, chunk(id, created, model, choice, includeUsage));
+                        probe.wrote();
                     }
                 }
                 case GenerationRun.Done(ChatResponse response) -> {
@@ -192,15 +258,11 @@ final class Answering {
                 }
                 case GenerationRun.Failed(var error) -> {
                     // Headers are gone: OpenAI's clients read an error event and raise it.
-                    ApiException failure = ApiException.from(error);
-                    String code = failure.error().error().code();
-                    metrics.error(endpoint, run.answeringProvider(), failure.getResponse().getStatus(), code);
-                    entry.failed(run.route(), run.answeringProvider(), 200, code);
-                    send(out, JsonProvider.MAPPER.valueToTree(failure.error()));
+                    send(out, failedAfterCommit(run, error, entry));
                     return;
                 }
             }
-            event = run.next();
+            event = probe.next();
         }
     }
 

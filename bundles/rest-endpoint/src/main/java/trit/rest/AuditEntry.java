@@ -88,7 +88,7 @@ final class AuditEntry {
         write(base(route, provider, status, "error", code, request == null ? null : isPrivate(request, route)));
     }
 
-    /** The client went away during a streamed answer (never with content, as {@link #failed}). */
+    /** The client went away before its answer was complete (never with content, as {@link #failed}). */
     void cancelled(Object route, String provider) {
         write(base(route, provider, 200, "cancelled", null, isPrivate(request, route)));
     }

@@ -3,6 +3,7 @@ package trit.rest;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import trit.api.chat.ChatDelta;
@@ -76,11 +77,24 @@ final class GenerationRun implements ChatStreamListener {
         try {
             return events.take();
         } catch (InterruptedException e) {
-            cancel();
-            Thread.currentThread().interrupt();
-            return new Failed(new ProviderException(ProviderException.Kind.CANCELLED, provider.name(),
-                    "the request was interrupted"));
+            return interrupted();
         }
+    }
+
+    /** The next event, or null when none came within the timeout; interrupting cancels, as {@link #next()}. */
+    Event next(long timeoutNanos) {
+        try {
+            return events.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            return interrupted();
+        }
+    }
+
+    private Event interrupted() {
+        cancel();
+        Thread.currentThread().interrupt();
+        return new Failed(new ProviderException(ProviderException.Kind.CANCELLED, provider.name(),
+                "the request was interrupted"));
     }
 
     /** Stops the generation (the client went away). Idempotent. */
