@@ -56,7 +56,7 @@ public class DemoChatTest {
     public void demo() throws Exception {
         http = Http.whenStarted(context);
         if (!http.get("/v1/models").raw().body().contains("\"trit-demo\"")) {
-            Path folder = Files.createTempDirectory("trit-itest-empty-models");
+            Path folder = TritFramework.scratchDirectory("empty-models");
             Dictionary<String, Object> p = new Hashtable<>();
             p.put("directory", folder.toString());
             p.put("demo.file", folder.resolveSibling(folder.getFileName() + "-demo.gguf").toString());

@@ -71,7 +71,7 @@ public class DistributionTest {
 
     @Test
     public void unpackedItStartsOnAFreePortServesTheDemoModelAndStopsWithoutLeavingAProcess() throws Exception {
-        Path dir = Files.createTempDirectory("trit-dist");
+        Path dir = TritFramework.scratchDirectory("dist");
         run(dir, "tar", "-xzf", tarGz.toString());
         Path home = dir.resolve(FOLDER);
         Path launcher = home.resolve("bin/trit");

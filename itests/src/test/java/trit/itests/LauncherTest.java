@@ -32,9 +32,9 @@ public class LauncherTest {
     @Test
     public void startsServesAndStopsCleanlyOnSigterm() throws Exception {
         int port = freePort();
-        Path config = Files.createTempDirectory("trit-launcher-etc");
+        Path config = TritFramework.scratchDirectory("launcher-etc");
         Process process = launch("serve", "--port", Integer.toString(port), "--config", config.toString(),
-                "--data", Files.createTempDirectory("trit-launcher-data").toString());
+                "--data", TritFramework.scratchDirectory("launcher-data").toString());
         BlockingQueue<String> output = drain(process);
         try {
             String ready = awaitLine(output, "Trit is ready at ", 90);
@@ -57,8 +57,8 @@ public class LauncherTest {
 
     @Test
     public void aRestartReusesTheInstalledBundlesButTakesConfigurationOnlyFromTheFolder() throws Exception {
-        Path config = Files.createTempDirectory("trit-restart-etc");
-        Path data = Files.createTempDirectory("trit-restart-data");
+        Path config = TritFramework.scratchDirectory("restart-etc");
+        Path data = TritFramework.scratchDirectory("restart-data");
         Files.writeString(config.resolve("trit.rest.cfg"), "base.path = /moved\n");
         int port = freePort();
         assertEquals(200, serveOnce(port, config, data, "/moved/v1/models"));
@@ -112,8 +112,8 @@ public class LauncherTest {
     public void shellRunsTheTritCommandsOnTheConsoleAndItsEndStopsTheServer() throws Exception {
         int port = freePort();
         Process process = launch("serve", "--shell", "--port", Integer.toString(port),
-                "--config", Files.createTempDirectory("trit-shell-etc").toString(),
-                "--data", Files.createTempDirectory("trit-shell-data").toString());
+                "--config", TritFramework.scratchDirectory("shell-etc").toString(),
+                "--data", TritFramework.scratchDirectory("shell-data").toString());
         BlockingQueue<String> output = drain(process);
         try {
             awaitLine(output, "Trit is ready at ", 90);
@@ -173,7 +173,7 @@ public class LauncherTest {
     @Test
     public void tokenizeChatPrintsThePromptTheModelsTemplateRendersAndItsIds() throws Exception {
         Path vocab = Shared.require("vocab/llama3/tokenizer.json");
-        Path chat = Files.createTempFile("chat", ".json");
+        Path chat = Files.createTempFile(TritFramework.scratchDirectory("launcher"), "chat", ".json");
         Files.writeString(chat, "[{\"role\": \"user\", \"content\": \"Hi\"}]");
         Process process = launch("tokenize", "--vocab", vocab.toString(), "--chat", chat.toString(), "--json");
         List<String> lines = finish(process);
@@ -188,7 +188,7 @@ public class LauncherTest {
     @Test
     public void perplexityPrintsTheRunningValueAfterEachChunkAndTheFinalEstimate() throws Exception {
         Path tiny = Shared.require("reference/tiny/tiny-i2s.gguf");
-        Path text = Files.createTempFile("ppl", ".txt");
+        Path text = Files.createTempFile(TritFramework.scratchDirectory("launcher"), "ppl", ".txt");
         Files.writeString(text, "The capital of France is Paris. The capital of Italy is Rome. ".repeat(12));
         Process process = launch("perplexity", "--model", tiny.toString(), "--file", text.toString(), "--ctx", "32",
                 "--chunks", "2");
@@ -204,7 +204,7 @@ public class LauncherTest {
 
     @Test
     public void evalRefusesAMalformedModelInOneLine() throws Exception {
-        Path bad = Files.createTempFile("bad", ".gguf");
+        Path bad = Files.createTempFile(TritFramework.scratchDirectory("launcher"), "bad", ".gguf");
         Files.writeString(bad, "GGUF but not really");
         Process process = launch("eval", "--model", bad.toString(), "--tokens", "1");
         List<String> lines = finish(process);

@@ -82,7 +82,7 @@ public class LocalProviderTest {
         if (demo != null) {
             return;
         }
-        folder = Files.createTempDirectory("trit-itest-models");
+        folder = TritFramework.scratchDirectory("models");
         demo = folder.resolveSibling(folder.getFileName() + "-demo.gguf");
         org.osgi.service.cm.Configuration watcher = configurationAdmin.getConfiguration("trit.models", "?");
         Dictionary<String, Object> p = new Hashtable<>();

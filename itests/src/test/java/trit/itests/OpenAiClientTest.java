@@ -81,7 +81,7 @@ public class OpenAiClientTest {
         }
         Assume.assumeTrue("node and " + modules + "/openai are needed", present);
 
-        Path script = Files.createTempFile("openai-client", ".cjs");
+        Path script = Files.createTempFile(TritFramework.scratchDirectory("openai"), "openai-client", ".cjs");
         try (InputStream in = OpenAiClientTest.class.getResourceAsStream("/openai-client.cjs")) {
             Files.write(script, in.readAllBytes());
         }

@@ -91,7 +91,7 @@ public class ShellCommandsTest {
     public void providers() throws Exception {
         if (demo == null) {
             // The models watcher writes the demo model into an empty folder and serves it.
-            Path folder = Files.createTempDirectory("trit-itest-shell-models");
+            Path folder = TritFramework.scratchDirectory("shell-models");
             demo = folder.resolveSibling(folder.getFileName() + "-demo.gguf");
             org.osgi.service.cm.Configuration watcher = configurationAdmin.getConfiguration("trit.models", "?");
             Dictionary<String, Object> p = new Hashtable<>();

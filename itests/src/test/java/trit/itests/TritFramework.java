@@ -87,11 +87,19 @@ final class TritFramework {
 
     private static String newConfigDir() {
         try {
-            Path dir = Files.createTempDirectory("trit-itest-etc");
-            dir.toFile().deleteOnExit();
-            return dir.toString();
+            return scratchDirectory("etc").toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A new folder under the module's {@code target/} for files a test makes (model folders, demo
+     * models, scripts): the next clean build removes them, and nothing piles up in /tmp.
+     */
+    static Path scratchDirectory(String prefix) throws IOException {
+        Path target = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("target/itest-files");
+        Files.createDirectories(target);
+        return Files.createTempDirectory(target, prefix);
     }
 }
