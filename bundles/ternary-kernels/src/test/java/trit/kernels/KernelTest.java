@@ -177,7 +177,7 @@ class KernelTest {
         int k = weights.k();
         int m = weights.m();
         Weights prepared = vector.prepare(weights, ARENA);
-        assertTrue(prepared == weights || prepared.layout().equals(VectorKernel.PAIR_LAYOUT), prepared.layout());
+        assertTrue(prepared == weights || prepared.layout().equals(VectorKernel.TRIPLET_LAYOUT), prepared.layout());
         assertEquals(weights.format() == WeightFormat.I2_S && jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512,
                 prepared != weights, "I2_S is repacked exactly where 512-bit short lookups exist");
         List<float[]> inputs = new ArrayList<>();
