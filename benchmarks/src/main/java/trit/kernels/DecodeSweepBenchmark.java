@@ -89,7 +89,11 @@ public class DecodeSweepBenchmark {
                 layer[i] = w;
             }
         }
-        inputs = new QuantizedActivations[] {activations(random, e), activations(random, ff)};
+        // As in the model: Q, K, V share their input, so do gate and up; O and down have their own.
+        QuantizedActivations attention = activations(random, e);
+        QuantizedActivations ffn = activations(random, e);
+        inputs = new QuantizedActivations[] {attention, attention, attention, activations(random, e), ffn, ffn,
+                activations(random, ff)};
         y = new float[Math.max(e, ff)];
     }
 
@@ -111,8 +115,8 @@ public class DecodeSweepBenchmark {
 
     @Benchmark
     public float token() {
-        for (Weights w : layer) {
-            kernel.ternaryMatmul(w, w.k() == inputs[0].k() ? inputs[0] : inputs[1], y);
+        for (int i = 0; i < layer.length; i++) {
+            kernel.ternaryMatmul(layer[i], inputs[i % inputs.length], y);
         }
         return y[0];
     }

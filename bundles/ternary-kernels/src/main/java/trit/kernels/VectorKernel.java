@@ -115,6 +115,10 @@ public class VectorKernel extends PooledKernel {
     private final int[][] rowDots;
     private short[] activations = new short[0];
     private short[] tripletTables = new short[0];
+    /** The activations {@link #tripletTables} were made from ({@link #tableRows} rows of {@link #tableK}). */
+    private byte[] tableInput = new byte[0];
+    private int tableK = -1;
+    private int tableRows;
     private int[] blockSums = new int[0];
 
     @Activate
@@ -360,10 +364,20 @@ public class VectorKernel extends PooledKernel {
         int k = x.k();
         int triplets = 3 * steps(k);
         int n = x.rows() * triplets * 32;
+        byte[] q = x.values();
+        int inputs = x.rows() * k;
+        // Q, K and V (and gate and up) multiply the same activations: their tables are made once.
+        if (tableK == k && tableRows == x.rows() && java.util.Arrays.equals(q, 0, inputs, tableInput, 0, inputs)) {
+            return;
+        }
         if (tripletTables.length < n) {
             tripletTables = new short[n];
         }
-        byte[] q = x.values();
+        if (tableInput.length < inputs) {
+            tableInput = new byte[inputs];
+        }
+        tableK = -1; // until the tables below are complete
+        System.arraycopy(q, 0, tableInput, 0, inputs);
         short[] t = tripletTables;
         ShortVector wa = ShortVector.fromArray(TS, TRIPLET_W, 0);
         ShortVector wb = ShortVector.fromArray(TS, TRIPLET_W, 32);
@@ -378,6 +392,8 @@ public class VectorKernel extends PooledKernel {
                 wa.mul(q0).add(wb.mul(q1)).add(wc.mul(q2)).intoArray(t, (row * triplets + i) * 32);
             }
         }
+        tableK = k;
+        tableRows = x.rows();
     }
 
     private void tripletRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
