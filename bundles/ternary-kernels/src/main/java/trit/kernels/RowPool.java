@@ -1,12 +1,18 @@
 package trit.kernels;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Worker threads that split the output rows of one product between them and the calling thread.
  * The threads live as long as the kernel; a call creates no thread and allocates nothing: the
  * caller hands over a {@link RowTask} it owns (with its arguments in fields), and waits.
+ *
+ * <p>The rows are cut into a few pieces per thread that every thread, the caller included, claims
+ * one at a time. A worker that is late (parked, or its core busy with another process) then
+ * delays a call by at most the piece it is computing, not by its whole share: on a 2-core machine
+ * that shares its cores with anything else a fixed split made two threads slower than one.
  *
  * <p>One call runs at a time (callers queue on the monitor): each call already uses every thread.
  */
@@ -21,16 +27,23 @@ final class RowPool implements AutoCloseable {
     private static final long PARALLEL_THRESHOLD = 1 << 16;
     /** How long a waiting thread spins before parking: a token's products come microseconds apart. */
     private static final long SPIN_NANOS = 50_000;
+    /** Pieces per thread: enough to even out a late thread, few enough that claiming costs nothing. */
+    private static final int PIECES_PER_THREAD = 4;
 
     private final int threads;
     private final Thread[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
-    private volatile long generation;
+    /** The call's number (high 32 bits) and its next unclaimed piece (low 32 bits), claimed by CAS. */
+    private final AtomicLong claims = new AtomicLong();
+    /** Pieces of the current call that are finished. */
+    private final AtomicInteger done = new AtomicInteger();
     private volatile boolean closed;
     private volatile Thread caller;
+    private volatile boolean callerParked;
     private RowTask task;
     private int rowCount;
-    private int grain;
+    private int pieceRows;
+    private int pieces;
+    private int call;
     private volatile Throwable failure;
 
     RowPool(String name, int threads) {
@@ -51,8 +64,9 @@ final class RowPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} over {@code rows} rows, split into one contiguous range per thread (range
-     * starts are multiples of {@code grain}); returns when all ranges are done.
+     * Runs {@code task} over {@code rows} rows, in pieces whose starts are multiples of
+     * {@code grain}; returns when all pieces are done. Each thread passes its own {@code part} to
+     * every piece it computes.
      *
      * @param work weight reads of the whole call, to decide whether threads are worth waking
      */
@@ -62,20 +76,27 @@ final class RowPool implements AutoCloseable {
             task.rows(0, 0, rows);
             return;
         }
+        int chunks = (rows + grain - 1) / grain;
+        int perPiece = Math.max(1, chunks / (threads * PIECES_PER_THREAD));
         this.task = task;
         this.rowCount = rows;
-        this.grain = grain;
+        this.pieceRows = perPiece * grain;
+        this.pieces = (chunks + perPiece - 1) / perPiece;
         this.failure = null;
         this.caller = Thread.currentThread();
-        pending.set(workers.length);
-        generation++; // publishes the fields above to the workers
+        done.set(0);
+        call++;
+        claims.set((long) call << 32); // publishes the fields above to the workers
         for (Thread worker : workers) {
             LockSupport.unpark(worker);
         }
         try {
-            runPart(0);
+            runPieces(0, call);
         } finally {
-            awaitWorkers();
+            awaitPieces();
+            // Closes the call before the next one rewrites the fields: a worker that read a claim
+            // state of this call but not yet its fields would otherwise claim with the next call's.
+            claims.set((long) call << 32 | Integer.MAX_VALUE);
             this.task = null;
         }
         Throwable t = failure;
@@ -86,31 +107,51 @@ final class RowPool implements AutoCloseable {
         }
     }
 
-    private void runPart(int part) {
-        int chunks = (rowCount + grain - 1) / grain;
-        int from = (int) Math.min(rowCount, (long) chunks * part / threads * grain);
-        int to = (int) Math.min(rowCount, (long) chunks * (part + 1) / threads * grain);
-        if (from < to) {
-            task.rows(part, from, to);
+    /** Claims and computes pieces of call {@code number} until none is left; a later call's pieces are not touched. */
+    private void runPieces(int part, int number) {
+        while (true) {
+            long state = claims.get();
+            int piece = (int) state;
+            if ((int) (state >>> 32) != number || piece >= pieces || !claims.compareAndSet(state, state + 1)) {
+                if ((int) (claims.get() >>> 32) != number || (int) claims.get() >= pieces) {
+                    return;
+                }
+                continue; // lost a race for a piece: try the next
+            }
+            // The claim succeeded, so call `number` is still running and the fields are its own.
+            try {
+                int from = piece * pieceRows;
+                task.rows(part, from, Math.min(rowCount, from + pieceRows));
+            } catch (Throwable t) {
+                failure = t;
+            }
+            if (done.incrementAndGet() == pieces && part != 0 && callerParked) {
+                LockSupport.unpark(caller);
+            }
         }
     }
 
-    private void awaitWorkers() {
+    private void awaitPieces() {
         long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (pending.get() > 0) {
+        while (done.get() < pieces) {
             if (System.nanoTime() < spinUntil) {
                 Thread.onSpinWait();
             } else {
-                LockSupport.park(this);
+                callerParked = true;
+                if (done.get() < pieces) {
+                    LockSupport.park(this);
+                }
+                callerParked = false;
             }
         }
     }
 
     private void work(int part) {
-        long seen = 0;
+        int seen = 0;
         while (true) {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
-            while (generation == seen && !closed) {
+            int number;
+            while ((number = (int) (claims.get() >>> 32)) == seen && !closed) {
                 if (System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                 } else {
@@ -120,15 +161,8 @@ final class RowPool implements AutoCloseable {
             if (closed) {
                 return;
             }
-            seen = generation;
-            try {
-                runPart(part);
-            } catch (Throwable t) {
-                failure = t;
-            }
-            if (pending.decrementAndGet() == 0) {
-                LockSupport.unpark(caller);
-            }
+            seen = number;
+            runPieces(part, number);
         }
     }
 

@@ -35,10 +35,10 @@ import trit.api.kernel.Weights;
  * class loads (512 bits on AVX-512, 256 on AVX2), reading weights straight from their memory
  * segments. Bit-identical to {@link ScalarKernel}.
  *
- * <p>I2_S on AVX-512BW: {@link #prepare} repacks the weights into {@link #PAIR_LAYOUT} and each
- * product looks up, for 32 rows at once, the precomputed value of every pair of inputs (the
- * idea of bitnet.cpp's TL1 kernels). I2_S elsewhere and TQ2_0: 2-bit codes are widened to
- * 16-bit lanes and multiplied with the int8 activations widened once per call; the 16-bit sums are flushed into int32 lanes before any
+ * <p>I2_S on AVX-512BW: {@link #prepare} repacks the weights into {@link #TRIPLET_LAYOUT} and each
+ * product looks up, for 32 rows at once, the precomputed value of every triplet of inputs (the
+ * idea of bitnet.cpp's TL kernels, with 27-entry tables that fit one 512-bit register). I2_S
+ * elsewhere and TQ2_0: 2-bit codes are widened to 16-bit lanes and multiplied with the int8 activations widened once per call; the 16-bit sums are flushed into int32 lanes before any
  * input could overflow them (at most {@value #CODE_MAX}·128 per product). Float weights: each
  * row converted to floats, then the SPI's 64 partial sums as 4 vectors of 16 lanes or 8 of 8. TQ1_0 and CPUs narrower than 256
  * bits use the scalar definition.
@@ -76,20 +76,37 @@ public class VectorKernel extends PooledKernel {
 
     /**
      * The layout {@link #prepare} makes of I2_S weights where 16-bit table lookups are single
-     * instructions (AVX-512BW's vpermw): rows in groups of 32 (the last one padded); per group
-     * and pair of inputs {@code (2p, 2p+1)}, 16 bytes whose byte {@code j} holds the pair's index
-     * {@code 3·(w₀+1) + (w₁+1)} for row {@code j} in its low nibble and for row {@code j+16} in
-     * its high nibble. Still 2 bits per weight.
+     * instructions (AVX-512BW's vpermw): rows in blocks of {@value #BLOCK_GROUPS} groups of 32
+     * (the last block padded with zero rows); inputs in steps of {@value #STEP} (the last one
+     * padded with zero weights), each three triplets. Per block, step after step, per group, 32
+     * little-endian shorts: lane {@code j} holds for row {@code j} of the group the index
+     * {@code 9·(w₀+1) + 3·(w₁+1) + (w₂+1)} of the step's triplet {@code n} in bits {@code 5n .. 5n+4}.
+     * 1.78 bits per weight, read strictly in memory order by one token's product.
      */
-    static final String PAIR_LAYOUT = "vector.i2s-pairs";
-    private static final boolean PAIR_LOOKUP = S.vectorBitSize() >= 512;
-    private static final VectorSpecies<Short> PS = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Byte> PB = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Integer> PI = IntVector.SPECIES_512;
-    /** Pairs summed in 16-bit lanes before flushing: each adds at most 2·128. */
-    private static final int PAIR_FLUSH = 64;
-    /** Pairs whose tables (32 bytes each) are applied to every row group before the next: 16 KiB stays in L1. */
-    private static final int PAIR_CHUNK = 512;
+    static final String TRIPLET_LAYOUT = "vector.i2s-triplets";
+    private static final boolean TRIPLET_LOOKUP = S.vectorBitSize() >= 512;
+    private static final VectorSpecies<Short> TS = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> TI = IntVector.SPECIES_512;
+    private static final int STEP = 9;
+    private static final int BLOCK_GROUPS = 4;
+    private static final int BLOCK_ROWS = 32 * BLOCK_GROUPS;
+    private static final int STEP_BYTES = 64 * BLOCK_GROUPS;
+    /** A step of three zero triplets (index 13 each): what padding rows hold. */
+    private static final short ZERO_STEP = 13 | 13 << 5 | 13 << 10;
+    /** Steps summed in 16-bit lanes before flushing: each adds at most 3·3·128 (32767 / 1152 = 28.4). */
+    private static final int TRIPLET_FLUSH = 28;
+    /** The weights w₀, w₁, w₂ of table index 0..26 (lanes 27..31 unused), as three rows of 32. */
+    private static final short[] TRIPLET_W = new short[96];
+
+    static {
+        for (int e = 0; e < 27; e++) {
+            TRIPLET_W[e] = (short) (e / 9 - 1);
+            TRIPLET_W[32 + e] = (short) (e / 3 % 3 - 1);
+            TRIPLET_W[64 + e] = (short) (e % 3 - 1);
+        }
+    }
+
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     /** Weight bytes a batched product keeps in L2 while every token of the batch uses them. */
     private static final int GEMM_BLOCK_BYTES = 256 * 1024;
 
@@ -97,7 +114,11 @@ public class VectorKernel extends PooledKernel {
     private final float[][] rowBuffers;
     private final int[][] rowDots;
     private short[] activations = new short[0];
-    private short[] pairTables = new short[0];
+    private short[] tripletTables = new short[0];
+    /** The activations {@link #tripletTables} were made from ({@link #tableRows} rows of {@link #tableK}). */
+    private byte[] tableInput = new byte[0];
+    private int tableK = -1;
+    private int tableRows;
     private int[] blockSums = new int[0];
 
     @Activate
@@ -168,8 +189,8 @@ public class VectorKernel extends PooledKernel {
 
     @Override
     void beforeTernary(Weights w, QuantizedActivations x) {
-        if (PAIR_LAYOUT.equals(w.layout())) {
-            buildPairTables(x);
+        if (TRIPLET_LAYOUT.equals(w.layout())) {
+            buildTripletTables(x);
             return;
         }
         int n = x.rows() * x.k();
@@ -197,8 +218,8 @@ public class VectorKernel extends PooledKernel {
 
     @Override
     void ternaryRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
-        if (PAIR_LAYOUT.equals(w.layout())) {
-            pairRows(w, x, y, part, from, to);
+        if (TRIPLET_LAYOUT.equals(w.layout())) {
+            tripletRows(w, x, y, part, from, to);
             return;
         }
         int m = w.m();
@@ -267,158 +288,205 @@ public class VectorKernel extends PooledKernel {
         return acc;
     }
 
-    // ---- I2_S by table lookup over input pairs (AVX-512BW) --------------------------------------
+    // ---- I2_S by table lookup over input triplets (AVX-512BW) -----------------------------------
 
     @Override
     public Weights prepare(Weights w, Arena arena) {
-        if (!PAIR_LOOKUP || w.format() != WeightFormat.I2_S || !Weights.GGML.equals(w.layout())) {
+        if (!TRIPLET_LOOKUP || w.format() != WeightFormat.I2_S || !Weights.GGML.equals(w.layout())) {
             return w;
         }
         int k = w.k();
         int m = w.m();
-        int pairs = k / 2;
-        MemorySegment out = arena.allocate((long) (m + 31) / 32 * pairs * 16, 64);
-        // Whole rows in, whole 32-row groups out: bulk copies, not a segment access per weight.
+        int steps = steps(k);
+        int blocks = (m + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        MemorySegment out = arena.allocate((long) blocks * steps * STEP_BYTES, 64);
+        // Whole rows in, whole blocks out: bulk copies, not a segment access per weight.
         byte[] packed = new byte[k / 4];
-        byte[] codes = new byte[k];
-        byte[] group = new byte[pairs * 16];
-        for (int r = 0; r < m; r++) {
-            MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * (k / 4), packed, 0, k / 4);
-            for (int b = 0; b < k / 128; b++) {
-                for (int i = 0; i < 32; i++) {
-                    int v = packed[32 * b + i];
-                    codes[128 * b + i] = (byte) ((v >>> 6) & 3);
-                    codes[128 * b + 32 + i] = (byte) ((v >>> 4) & 3);
-                    codes[128 * b + 64 + i] = (byte) ((v >>> 2) & 3);
-                    codes[128 * b + 96 + i] = (byte) (v & 3);
+        byte[] codes = new byte[steps * STEP];
+        short[] block = new short[steps * STEP_BYTES / 2];
+        for (int b = 0; b < blocks; b++) {
+            java.util.Arrays.fill(block, ZERO_STEP); // rows past m (the last block) compute zeros
+            for (int r = b * BLOCK_ROWS; r < Math.min(m, (b + 1) * BLOCK_ROWS); r++) {
+                MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * (k / 4), packed, 0, k / 4);
+                java.util.Arrays.fill(codes, (byte) 1); // inputs past k: weight 0
+                for (int c = 0; c < k / 128; c++) {
+                    for (int i = 0; i < 32; i++) {
+                        int v = packed[32 * c + i];
+                        codes[128 * c + i] = (byte) ((v >>> 6) & 3);
+                        codes[128 * c + 32 + i] = (byte) ((v >>> 4) & 3);
+                        codes[128 * c + 64 + i] = (byte) ((v >>> 2) & 3);
+                        codes[128 * c + 96 + i] = (byte) (v & 3);
+                    }
+                }
+                for (int i = 0; i < k; i++) {
+                    if (codes[i] == 3) {
+                        throw new IllegalArgumentException(w.describe() + ": element " + ((long) r * k + i)
+                                + " holds I2_S code 3, which is no ternary weight (the file is damaged)");
+                    }
+                }
+                int lane = (r - b * BLOCK_ROWS) % 32;
+                int group = (r - b * BLOCK_ROWS) / 32;
+                for (int s = 0; s < steps; s++) {
+                    int v = 0;
+                    for (int j = 0; j < 3; j++) {
+                        int i = STEP * s + 3 * j;
+                        v |= (9 * codes[i] + 3 * codes[i + 1] + codes[i + 2]) << (5 * j);
+                    }
+                    block[(s * BLOCK_GROUPS + group) * 32 + lane] = (short) v;
                 }
             }
-            for (int i = 0; i < k; i++) {
-                if (codes[i] == 3) {
-                    throw new IllegalArgumentException(w.describe() + ": element " + ((long) r * k + i)
-                            + " holds I2_S code 3, which is no ternary weight (the file is damaged)");
-                }
-            }
-            int lane = r % 16;
-            int shift = (r % 32) < 16 ? 0 : 4;
-            for (int p = 0; p < pairs; p++) {
-                group[16 * p + lane] |= (byte) ((3 * codes[2 * p] + codes[2 * p + 1]) << shift);
-            }
-            if (r % 32 == 31 || r == m - 1) {
-                MemorySegment.copy(group, 0, out, ValueLayout.JAVA_BYTE, (long) (r / 32) * pairs * 16, group.length);
-                java.util.Arrays.fill(group, (byte) 0);
-            }
+            MemorySegment.copy(block, 0, out, SHORT_LE, (long) b * steps * STEP_BYTES, block.length);
         }
-        return new Weights(w.name(), WeightFormat.I2_S, k, m, out, w.scale(), PAIR_LAYOUT);
+        return new Weights(w.name(), WeightFormat.I2_S, k, m, out, w.scale(), TRIPLET_LAYOUT);
+    }
+
+    /** Steps of {@value #STEP} inputs that cover {@code k} (the last one padded with zero weights). */
+    private static int steps(int k) {
+        return (k + STEP - 1) / STEP;
     }
 
     @Override
     boolean computesWith(Weights w) {
-        return PAIR_LAYOUT.equals(w.layout()) && PAIR_LOOKUP
-                && w.data().byteSize() >= (long) (w.m() + 31) / 32 * (w.k() / 2) * 16;
+        return TRIPLET_LAYOUT.equals(w.layout()) && TRIPLET_LOOKUP
+                && w.data().byteSize() >= (long) (w.m() + BLOCK_ROWS - 1) / BLOCK_ROWS * steps(w.k()) * STEP_BYTES;
     }
 
     @Override
     int rowGrain(Weights w) {
-        return PAIR_LAYOUT.equals(w.layout()) ? 32 : 1;
+        return TRIPLET_LAYOUT.equals(w.layout()) ? BLOCK_ROWS : 1;
     }
 
-    /** Per token and input pair: the 9 values w₀·q₀ + w₁·q₁, at index 3·(w₀+1) + (w₁+1). */
-    private void buildPairTables(QuantizedActivations x) {
-        int pairs = x.k() / 2;
-        int n = x.rows() * pairs * 16;
-        if (pairTables.length < n) {
-            pairTables = new short[n];
-        }
+    /**
+     * Per token and triplet of inputs: the 27 values w₀·q₀ + w₁·q₁ + w₂·q₂ at index
+     * 9·(w₀+1) + 3·(w₁+1) + (w₂+1), in 32 lanes; inputs past k count as 0.
+     */
+    private void buildTripletTables(QuantizedActivations x) {
+        int k = x.k();
+        int triplets = 3 * steps(k);
+        int n = x.rows() * triplets * 32;
         byte[] q = x.values();
-        short[] t = pairTables;
-        for (int i = 0; i < x.rows() * pairs; i++) {
-            int q0 = q[2 * i];
-            int q1 = q[2 * i + 1];
-            int o = 16 * i;
-            t[o] = (short) (-q0 - q1);
-            t[o + 1] = (short) -q0;
-            t[o + 2] = (short) (-q0 + q1);
-            t[o + 3] = (short) -q1;
-            t[o + 4] = 0;
-            t[o + 5] = (short) q1;
-            t[o + 6] = (short) (q0 - q1);
-            t[o + 7] = (short) q0;
-            t[o + 8] = (short) (q0 + q1);
+        int inputs = x.rows() * k;
+        // Q, K and V (and gate and up) multiply the same activations: their tables are made once.
+        if (tableK == k && tableRows == x.rows() && java.util.Arrays.equals(q, 0, inputs, tableInput, 0, inputs)) {
+            return;
         }
+        if (tripletTables.length < n) {
+            tripletTables = new short[n];
+        }
+        if (tableInput.length < inputs) {
+            tableInput = new byte[inputs];
+        }
+        tableK = -1; // until the tables below are complete
+        System.arraycopy(q, 0, tableInput, 0, inputs);
+        short[] t = tripletTables;
+        ShortVector wa = ShortVector.fromArray(TS, TRIPLET_W, 0);
+        ShortVector wb = ShortVector.fromArray(TS, TRIPLET_W, 32);
+        ShortVector wc = ShortVector.fromArray(TS, TRIPLET_W, 64);
+        for (int row = 0; row < x.rows(); row++) {
+            int base = row * k;
+            for (int i = 0; i < triplets; i++) {
+                int j = 3 * i;
+                short q0 = j < k ? q[base + j] : 0;
+                short q1 = j + 1 < k ? q[base + j + 1] : 0;
+                short q2 = j + 2 < k ? q[base + j + 2] : 0;
+                wa.mul(q0).add(wb.mul(q1)).add(wc.mul(q2)).intoArray(t, (row * triplets + i) * 32);
+            }
+        }
+        tableK = k;
+        tableRows = x.rows();
     }
 
-    private void pairRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
+    private void tripletRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
         int m = w.m();
-        int pairs = w.k() / 2;
-        int firstGroup = from / 32;
-        int endGroup = (to + 31) / 32;
-        int rows = (endGroup - firstGroup) * 32;
+        int steps = steps(w.k());
+        int tableStride = 3 * steps * 32;
+        long blockBytes = (long) steps * STEP_BYTES;
+        int firstBlock = from / BLOCK_ROWS;
+        int endBlock = (to + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        int rows = (endBlock - firstBlock) * BLOCK_ROWS;
         if (rowDots[part].length < rows) {
             rowDots[part] = new int[rows]; // grows once per matrix height; only this part's thread uses it
         }
         int[] dots = rowDots[part];
-        // One token: all groups at once, so a chunk's tables stay in L1 while every group uses them.
-        // Several tokens: blocks of groups small enough to stay in L2 while every token uses them,
+        // One token: every block once, weights streamed in memory order.
+        // Several tokens: runs of blocks small enough to stay in L2 while every token uses them,
         // so the weights come from memory once per batch, not once per token.
-        int block = x.rows() == 1 ? endGroup - firstGroup : Math.max(2, GEMM_BLOCK_BYTES / (pairs * 16) & ~1);
-        for (int b0 = firstGroup; b0 < endGroup; b0 += block) {
-            int b1 = Math.min(endGroup, b0 + block);
+        int run = x.rows() == 1 ? endBlock - firstBlock : (int) Math.max(1, GEMM_BLOCK_BYTES / blockBytes);
+        for (int b0 = firstBlock; b0 < endBlock; b0 += run) {
+            int b1 = Math.min(endBlock, b0 + run);
             for (int t = 0; t < x.rows(); t++) {
-                java.util.Arrays.fill(dots, 0, (b1 - b0) * 32, 0);
-                for (int c = 0; c < pairs; c += PAIR_CHUNK) {
-                    int chunkEnd = Math.min(pairs, c + PAIR_CHUNK);
-                    for (int g = b0; g < b1; g += 2) {
-                        boolean two = g + 1 < b1; // two groups share each table load
-                        pairGroupDots(w.data(), (long) g * pairs * 16, two ? (long) (g + 1) * pairs * 16 : -1, c, chunkEnd,
-                                pairTables, t * pairs * 16, dots, (g - b0) * 32);
-                    }
+                for (int b = b0; b < b1; b++) {
+                    blockDots(w.data(), b * blockBytes, steps, tripletTables, t * tableStride, dots, (b - b0) * BLOCK_ROWS);
                 }
                 float s = x.scales()[t];
-                for (int r = Math.max(from, b0 * 32); r < Math.min(to, b1 * 32); r++) {
-                    y[t * m + r] = (float) dots[r - b0 * 32] / s * w.scale();
+                for (int r = Math.max(from, b0 * BLOCK_ROWS); r < Math.min(to, b1 * BLOCK_ROWS); r++) {
+                    y[t * m + r] = (float) dots[r - b0 * BLOCK_ROWS] / s * w.scale();
                 }
             }
         }
     }
 
     /**
-     * Adds Σ_{p ∈ [from, to)} (w_{2p}·q_{2p} + w_{2p+1}·q_{2p+1}) for the 32 rows of the group at
-     * {@code groupA} to {@code dots[at .. at+32)}, and for the group at {@code groupB} (unless
-     * negative) to {@code dots[at+32 .. at+64)}, looking each pair up in its table.
+     * {@code dots[d .. d + 128)} = Σ w·q of the block's 128 rows (four groups of 32, interleaved
+     * step by step so the weights are read in memory order and each table load serves all four).
+     * A 16-bit lane holds three 5-bit triplet indices; vpermw reads only an index's low 5 bits.
      */
-    private static void pairGroupDots(MemorySegment data, long groupA, long groupB, int from, int to, short[] tables,
-                                      int tableBase, int[] dots, int at) {
-        IntVector lowA = IntVector.fromArray(PI, dots, at), highA = IntVector.fromArray(PI, dots, at + 16);
-        IntVector lowB = IntVector.zero(PI), highB = lowB;
-        int p = from;
-        while (p < to) {
-            int end = Math.min(to, p + PAIR_FLUSH);
-            ShortVector la = ShortVector.zero(PS), ha = la, lb = la, hb = la;
-            for (; p < end; p++) {
-                ShortVector table = ShortVector.fromArray(PS, tables, tableBase + 16 * p);
-                ShortVector a = (ShortVector) ByteVector.fromMemorySegment(PB, data, groupA + 16L * p, LE)
-                        .convertShape(ZERO_EXTEND_B2S, PS, 0);
-                la = la.add(a.and((short) 15).selectFrom(table));
-                ha = ha.add(a.lanewise(LSHR, 4).selectFrom(table));
-                if (groupB >= 0) {
-                    ShortVector b = (ShortVector) ByteVector.fromMemorySegment(PB, data, groupB + 16L * p, LE)
-                            .convertShape(ZERO_EXTEND_B2S, PS, 0);
-                    lb = lb.add(b.and((short) 15).selectFrom(table));
-                    hb = hb.add(b.lanewise(LSHR, 4).selectFrom(table));
-                }
+    private static void blockDots(MemorySegment data, long at, int steps, short[] tables, int tableBase,
+                                  int[] dots, int d) {
+        IntVector a0 = IntVector.zero(TI), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+        int s = 0;
+        while (s < steps) {
+            int end = Math.min(steps, s + TRIPLET_FLUSH);
+            ShortVector accA = ShortVector.zero(TS), accB = accA, accC = accA, accD = accA;
+            for (; s < end; s++) {
+                int o = tableBase + 96 * s;
+                ShortVector t0 = ShortVector.fromArray(TS, tables, o);
+                ShortVector t1 = ShortVector.fromArray(TS, tables, o + 32);
+                ShortVector t2 = ShortVector.fromArray(TS, tables, o + 64);
+                long wo = at + (long) STEP_BYTES * s;
+                ShortVector va = ShortVector.fromMemorySegment(TS, data, wo, LE);
+                ShortVector vb = ShortVector.fromMemorySegment(TS, data, wo + 64, LE);
+                ShortVector vc = ShortVector.fromMemorySegment(TS, data, wo + 128, LE);
+                ShortVector vd = ShortVector.fromMemorySegment(TS, data, wo + 192, LE);
+                accA = accA.add(va.selectFrom(t0))
+                        .add(shift(va, 5).selectFrom(t1))
+                        .add(shift(va, 10).selectFrom(t2));
+                accB = accB.add(vb.selectFrom(t0))
+                        .add(shift(vb, 5).selectFrom(t1))
+                        .add(shift(vb, 10).selectFrom(t2));
+                accC = accC.add(vc.selectFrom(t0))
+                        .add(shift(vc, 5).selectFrom(t1))
+                        .add(shift(vc, 10).selectFrom(t2));
+                accD = accD.add(vd.selectFrom(t0))
+                        .add(shift(vd, 5).selectFrom(t1))
+                        .add(shift(vd, 10).selectFrom(t2));
             }
-            lowA = lowA.add(la.convertShape(S2I, PI, 0));
-            highA = highA.add(ha.convertShape(S2I, PI, 0));
-            lowB = lowB.add(lb.convertShape(S2I, PI, 0));
-            highB = highB.add(hb.convertShape(S2I, PI, 0));
+            a0 = a0.add(accA.convertShape(S2I, TI, 0));
+            a1 = a1.add(accA.convertShape(S2I, TI, 1));
+            b0 = b0.add(accB.convertShape(S2I, TI, 0));
+            b1 = b1.add(accB.convertShape(S2I, TI, 1));
+            c0 = c0.add(accC.convertShape(S2I, TI, 0));
+            c1 = c1.add(accC.convertShape(S2I, TI, 1));
+            d0 = d0.add(accD.convertShape(S2I, TI, 0));
+            d1 = d1.add(accD.convertShape(S2I, TI, 1));
         }
-        lowA.intoArray(dots, at);
-        highA.intoArray(dots, at + 16);
-        if (groupB >= 0) {
-            IntVector.fromArray(PI, dots, at + 32).add(lowB).intoArray(dots, at + 32);
-            IntVector.fromArray(PI, dots, at + 48).add(highB).intoArray(dots, at + 48);
-        }
+        a0.intoArray(dots, d);
+        a1.intoArray(dots, d + 16);
+        b0.intoArray(dots, d + 32);
+        b1.intoArray(dots, d + 48);
+        c0.intoArray(dots, d + 64);
+        c1.intoArray(dots, d + 80);
+        d0.intoArray(dots, d + 96);
+        d1.intoArray(dots, d + 112);
+    }
+
+    /**
+     * The lanes shifted right by {@code n} as pairs in 32-bit lanes: bits of the upper short
+     * land above bit 10 of the lower one, which the lookup's index wrap (low 5 bits) drops.
+     * The 32-bit shift takes an immediate count where the 16-bit one needs a register.
+     */
+    private static ShortVector shift(ShortVector v, int n) {
+        return (ShortVector) v.reinterpretAsInts().lanewise(LSHR, n).reinterpretAsShorts();
     }
 
     // ---- float products ----------------------------------------------------------------------

@@ -115,6 +115,46 @@ class KernelTest {
         }
     }
 
+    /**
+     * Products that share activations (Q, K, V) reuse what the kernel derived from them; the same
+     * activations object requantized in place, or another object with equal values, must not.
+     */
+    @Test
+    void i2sProductsInTurnWithReusedAndRewrittenActivationsMatchScalar() {
+        Random random = new Random(6);
+        int k = 1536;
+        List<Weights[]> matrices = new ArrayList<>(); // {GGML original, prepared}
+        for (int m : new int[] {256, 640, 128}) {
+            int[] w = Packing.randomTernary(random, k, m);
+            Weights original = Weights.of("w" + m, WeightFormat.I2_S, k, m, Packing.i2s(ARENA, w, k, m, 0.5f));
+            matrices.add(new Weights[] {original, vector.prepare(original, ARENA)});
+        }
+        QuantizedActivations shared = new QuantizedActivations(k, 2);
+        float[] x = new float[2 * k];
+        for (int round = 0; round < 8; round++) {
+            int rows = 1 + round / 4;
+            if (round % 2 == 0) {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) random.nextGaussian();
+                }
+            } else {
+                x[7 + k * (rows - 1)] += 0.25f; // the previous round's input with one value changed
+            }
+            vector.quantize(x, rows, k, shared);
+            QuantizedActivations copy = new QuantizedActivations(k, 2);
+            vector.quantize(x, rows, k, copy);
+            for (Weights[] w : matrices) {
+                float[] expected = new float[rows * w[0].m()];
+                scalar.ternaryMatmul(w[0], shared, expected);
+                for (QuantizedActivations q : List.of(shared, copy, shared)) {
+                    float[] actual = new float[rows * w[0].m()];
+                    vector.ternaryMatmul(w[1], q, actual);
+                    assertBitsEqual(expected, actual, w[0].describe() + " round " + round);
+                }
+            }
+        }
+    }
+
     /** Batched products wide and tall enough that the vector kernel splits the rows into several L2 blocks. */
     @Test
     void i2sBatchesOverSeveralWeightBlocksMatchScalar() {
@@ -177,7 +217,7 @@ class KernelTest {
         int k = weights.k();
         int m = weights.m();
         Weights prepared = vector.prepare(weights, ARENA);
-        assertTrue(prepared == weights || prepared.layout().equals(VectorKernel.PAIR_LAYOUT), prepared.layout());
+        assertTrue(prepared == weights || prepared.layout().equals(VectorKernel.TRIPLET_LAYOUT), prepared.layout());
         assertEquals(weights.format() == WeightFormat.I2_S && jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512,
                 prepared != weights, "I2_S is repacked exactly where 512-bit short lookups exist");
         List<float[]> inputs = new ArrayList<>();
