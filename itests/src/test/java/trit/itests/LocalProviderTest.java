@@ -272,6 +272,39 @@ public class LocalProviderTest {
         assertEquals("after", reloaded.complete(withMax(raw("now"), 3, 0.0)).model());
     }
 
+    /**
+     * {@code threads} bounds the kernel threads a model's products use, and a change applies to the
+     * running model: with 1, the kernel's worker thread does no work (its CPU time stays put);
+     * with 0 (all), it does its share.
+     */
+    @Test
+    public void theThreadsSettingBoundsTheKernelThreadsTheModelUses() throws Exception {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        Thread worker = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("trit-kernel-vector-1")).findFirst().orElse(null);
+        org.junit.Assume.assumeTrue("the vector kernel has a worker thread (2 or more processors)", worker != null);
+        InferenceProvider provider = configure("threads", Map.of("threads", 1));
+        org.osgi.service.cm.Configuration c = owned.getLast();
+        provider.complete(withMax(raw("warm up"), 8, 0.0));
+        long before = mx.getThreadCpuTime(worker.threadId());
+        String oneThread = provider.complete(withMax(raw("the long river"), 48, 0.0)).choice().message().content();
+        long withOne = mx.getThreadCpuTime(worker.threadId()) - before;
+
+        c.update(properties("threads", Map.of("threads", 0)));
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        long withAll = 0;
+        String allThreads = null;
+        while (withAll <= 5_000_000 && System.nanoTime() < deadline) { // the change arrives asynchronously
+            before = mx.getThreadCpuTime(worker.threadId());
+            allThreads = provider.complete(withMax(raw("the long river"), 48, 0.0)).choice().message().content();
+            withAll = mx.getThreadCpuTime(worker.threadId()) - before;
+        }
+        assertTrue("the worker computed " + withOne / 1e6 + " ms for a model limited to 1 thread", withOne < 2_000_000);
+        assertTrue("the worker computed only " + withAll / 1e6 + " ms with all threads", withAll > 5_000_000);
+        assertEquals("the same greedy text on 1 or 2 threads", oneThread, allThreads);
+        assertTrue("no reload: the same provider serves", provider.availability().isAvailable());
+    }
+
     // --- helpers
 
     private InferenceProvider configure(String id, Map<String, Object> extra) throws Exception {

@@ -15,10 +15,13 @@ abstract class PooledKernel implements TernaryKernel {
     private final RowPool pool;
     private final TernaryTask ternaryTask = new TernaryTask();
     private final FloatTask floatTask = new FloatTask();
+    /** {@link #limitedTo} views by thread count, made on first use. */
+    private final TernaryKernel[] limited;
 
     PooledKernel(String name, int threads) {
         this.name = name;
         this.pool = new RowPool(name, threads <= 0 ? Runtime.getRuntime().availableProcessors() : threads);
+        this.limited = new TernaryKernel[pool.threads()];
     }
 
     @Override
@@ -42,12 +45,16 @@ abstract class PooledKernel implements TernaryKernel {
 
     @Override
     public final void ternaryMatmul(Weights w, QuantizedActivations x, float[] y) {
+        ternaryMatmul(w, x, y, pool.threads());
+    }
+
+    private void ternaryMatmul(Weights w, QuantizedActivations x, float[] y, int threads) {
         Checks.ternary(w, x, y, name, Weights.GGML.equals(w.layout()) || computesWith(w));
         synchronized (ternaryTask) {
             beforeTernary(w, x);
             ternaryTask.set(w, x, y);
             try {
-                pool.run(ternaryTask, w.m(), rowGrain(w), (long) w.k() * w.m() * x.rows());
+                pool.run(ternaryTask, w.m(), rowGrain(w), (long) w.k() * w.m() * x.rows(), threads);
             } finally {
                 ternaryTask.set(null, null, null);
             }
@@ -56,14 +63,34 @@ abstract class PooledKernel implements TernaryKernel {
 
     @Override
     public final void floatMatmul(Weights w, float[] x, int rows, float[] y) {
+        floatMatmul(w, x, rows, y, pool.threads());
+    }
+
+    private void floatMatmul(Weights w, float[] x, int rows, float[] y, int threads) {
         Checks.floating(w, x, rows, y, name);
         synchronized (floatTask) {
             floatTask.set(w, x, rows, y);
             try {
-                pool.run(floatTask, w.m(), rowGrain(w), (long) w.k() * w.m() * rows);
+                pool.run(floatTask, w.m(), rowGrain(w), (long) w.k() * w.m() * rows, threads);
             } finally {
                 floatTask.set(null, null, 0, null);
             }
+        }
+    }
+
+    @Override
+    public final TernaryKernel limitedTo(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+        }
+        if (threads >= pool.threads()) {
+            return this;
+        }
+        synchronized (limited) {
+            if (limited[threads] == null) {
+                limited[threads] = new Limited(threads);
+            }
+            return limited[threads];
         }
     }
 
@@ -93,6 +120,55 @@ abstract class PooledKernel implements TernaryKernel {
     /** Whether {@code w}, in a layout other than GGML's, is one this kernel made with {@link #prepare}. */
     boolean computesWith(Weights w) {
         return false;
+    }
+
+    /** This kernel, each call on at most {@code threads} of its threads. */
+    private final class Limited implements TernaryKernel {
+        private final int threads;
+
+        Limited(int threads) {
+            this.threads = threads;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int simdBits() {
+            return PooledKernel.this.simdBits();
+        }
+
+        @Override
+        public int threads() {
+            return threads;
+        }
+
+        @Override
+        public TernaryKernel limitedTo(int threads) {
+            return PooledKernel.this.limitedTo(threads);
+        }
+
+        @Override
+        public void quantize(float[] x, int rows, int k, QuantizedActivations out) {
+            PooledKernel.this.quantize(x, rows, k, out);
+        }
+
+        @Override
+        public void ternaryMatmul(Weights w, QuantizedActivations x, float[] y) {
+            PooledKernel.this.ternaryMatmul(w, x, y, threads);
+        }
+
+        @Override
+        public void floatMatmul(Weights w, float[] x, int rows, float[] y) {
+            PooledKernel.this.floatMatmul(w, x, rows, y, threads);
+        }
+
+        @Override
+        public Weights prepare(Weights w, java.lang.foreign.Arena arena) {
+            return PooledKernel.this.prepare(w, arena);
+        }
     }
 
     private final class TernaryTask implements RowPool.RowTask {

@@ -44,6 +44,8 @@ final class RowPool implements AutoCloseable {
     private int pieceRows;
     private int pieces;
     private int call;
+    /** Threads that take part in the current call (the caller and workers 1 .. helpers-1). */
+    private int helpers;
     private volatile Throwable failure;
 
     RowPool(String name, int threads) {
@@ -65,30 +67,33 @@ final class RowPool implements AutoCloseable {
 
     /**
      * Runs {@code task} over {@code rows} rows, in pieces whose starts are multiples of
-     * {@code grain}; returns when all pieces are done. Each thread passes its own {@code part} to
+     * {@code grain}, on at most {@code maxThreads} threads (the caller and workers with the lowest
+     * part numbers); returns when all pieces are done. Each thread passes its own {@code part} to
      * every piece it computes.
      *
      * @param work weight reads of the whole call, to decide whether threads are worth waking
      */
-    synchronized void run(RowTask task, int rows, int grain, long work) {
+    synchronized void run(RowTask task, int rows, int grain, long work, int maxThreads) {
+        int using = Math.min(threads, maxThreads);
         // After close() (the kernel was unregistered while a model still held it) calls keep working, on the caller alone.
-        if (closed || threads == 1 || work < PARALLEL_THRESHOLD || rows < 2 * grain) {
+        if (closed || using <= 1 || work < PARALLEL_THRESHOLD || rows < 2 * grain) {
             task.rows(0, 0, rows);
             return;
         }
         int chunks = (rows + grain - 1) / grain;
-        int perPiece = Math.max(1, chunks / (threads * PIECES_PER_THREAD));
+        int perPiece = Math.max(1, chunks / (using * PIECES_PER_THREAD));
         this.task = task;
         this.rowCount = rows;
         this.pieceRows = perPiece * grain;
         this.pieces = (chunks + perPiece - 1) / perPiece;
         this.failure = null;
         this.caller = Thread.currentThread();
+        this.helpers = using;
         done.set(0);
         call++;
         claims.set((long) call << 32); // publishes the fields above to the workers
-        for (Thread worker : workers) {
-            LockSupport.unpark(worker);
+        for (int i = 0; i < using - 1; i++) {
+            LockSupport.unpark(workers[i]);
         }
         try {
             runPieces(0, call);
@@ -162,7 +167,9 @@ final class RowPool implements AutoCloseable {
                 return;
             }
             seen = number;
-            runPieces(part, number);
+            if (part < helpers) { // read after the claim state that published it
+                runPieces(part, number);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package trit.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 
 import trit.api.kernel.QuantizedActivations;
+import trit.api.kernel.TernaryKernel;
 import trit.api.kernel.WeightFormat;
 import trit.api.kernel.Weights;
 
@@ -246,7 +248,9 @@ class KernelTest {
             float[] fromVector = new float[rows * m];
             float[] fromVectorOne = new float[rows * m];
             float[] fromPrepared = new float[rows * m];
+            float[] fromLimited = new float[rows * m];
             scalar.ternaryMatmul(weights, q, fromScalar);
+            vector.limitedTo(1).ternaryMatmul(prepared, q, fromLimited);
             vector.ternaryMatmul(weights, q, fromVector);
             vectorOneThread.ternaryMatmul(weights, q, fromVectorOne);
             vector.ternaryMatmul(prepared, q, fromPrepared);
@@ -254,7 +258,24 @@ class KernelTest {
             assertBitsEqual(fromScalar, fromVector, weights.describe() + " vector vs scalar");
             assertBitsEqual(fromScalar, fromVectorOne, weights.describe() + " vector (1 thread) vs scalar");
             assertBitsEqual(fromScalar, fromPrepared, weights.describe() + " vector in layout " + prepared.layout() + " vs scalar");
+            assertBitsEqual(fromScalar, fromLimited, weights.describe() + " vector limited to 1 thread vs scalar");
         }
+    }
+
+    @Test
+    void aKernelLimitedToFewerThreadsIsAViewOfItself() {
+        TernaryKernel one = vector.limitedTo(1);
+        assertEquals(1, one.threads());
+        assertEquals(vector.name(), one.name());
+        assertEquals(vector.simdBits(), one.simdBits());
+        assertSame(one, vector.limitedTo(1), "asking again allocates nothing");
+        assertSame(vector, vector.limitedTo(2));
+        assertSame(vector, vector.limitedTo(64));
+        assertSame(vector, one.limitedTo(5));
+        assertEquals("threads must be >= 1, was 0", assertThrows(IllegalArgumentException.class, () -> vector.limitedTo(0)).getMessage());
+        // The same layout: weights prepared by the kernel are accepted by the view.
+        Weights weights = Weights.of("view", WeightFormat.I2_S, 256, 64, Packing.i2s(ARENA, Packing.randomTernary(new Random(1), 256, 64), 256, 64, 0.5f));
+        assertSame(vector.prepare(weights, ARENA).layout(), one.prepare(weights, ARENA).layout());
     }
 
     private static float reference(Weights weights, int[] w, float[] d, QuantizedActivations q, int t, int r) {

@@ -10,7 +10,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.junit.jupiter.api.Test;
 
-/** The pool hands out every row of a call exactly once, to ranges on grain boundaries, whoever claims them. */
+/**
+ * The pool hands out every row of a call exactly once, to ranges on grain boundaries, whoever
+ * claims them among the threads the call allows.
+ */
 class RowPoolTest {
 
     @Test
@@ -21,21 +24,26 @@ class RowPoolTest {
                 for (int call = 0; call < 2000; call++) {
                     int rows = 1 + random.nextInt(3000);
                     int grain = new int[] {1, 32, 128}[random.nextInt(3)];
+                    int allowed = 1 + random.nextInt(threads + 1); // sometimes more than the pool has
                     AtomicIntegerArray hits = new AtomicIntegerArray(rows);
                     boolean[] misaligned = {false};
+                    boolean[] outside = {false};
                     pool.run((part, from, to) -> {
-                        assertTrue(part >= 0 && part < threads, "part " + part);
+                        if (part < 0 || part >= Math.min(threads, allowed)) {
+                            outside[0] = true;
+                        }
                         if (from % grain != 0) {
                             misaligned[0] = true;
                         }
                         for (int r = from; r < to; r++) {
                             hits.incrementAndGet(r);
                         }
-                    }, rows, grain, 1L << 20);
+                    }, rows, grain, 1L << 20, allowed);
                     for (int r = 0; r < rows; r++) {
                         assertEquals(1, hits.get(r), "row " + r + " of " + rows + " (grain " + grain + ", " + threads + " threads)");
                     }
                     assertTrue(!misaligned[0], "a range started off the grain " + grain);
+                    assertTrue(!outside[0], "a thread beyond the " + allowed + " allowed of " + threads + " took part");
                 }
             }
         }
@@ -51,14 +59,14 @@ class RowPoolTest {
                     if (from <= failing && failing < to) {
                         throw boom;
                     }
-                }, 1024, 32, 1L << 20));
+                }, 1024, 32, 1L << 20, 2));
                 assertSame(boom, thrown);
                 AtomicIntegerArray hits = new AtomicIntegerArray(1024);
                 pool.run((part, from, to) -> {
                     for (int r = from; r < to; r++) {
                         hits.incrementAndGet(r);
                     }
-                }, 1024, 32, 1L << 20);
+                }, 1024, 32, 1L << 20, 2);
                 for (int r = 0; r < 1024; r++) {
                     assertEquals(1, hits.get(r));
                 }
