@@ -6,7 +6,9 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Optional;
 import java.util.function.DoubleUnaryOperator;
-import java.util.logging.Logger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The C library's single-precision {@code cosf}, {@code sinf}, {@code powf} and {@code expf},
@@ -18,7 +20,7 @@ import java.util.logging.Logger;
  */
 final class CMath {
 
-    private static final Logger LOG = Logger.getLogger(CMath.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(CMath.class);
     private static final MethodHandle COSF;
     private static final MethodHandle SINF;
     private static final MethodHandle POWF;
@@ -47,8 +49,8 @@ final class CMath {
                 }
             }
         } catch (Throwable e) {
-            LOG.warning("the C library's math functions cannot be called (" + e
-                    + "); RoPE angles use Java's correctly rounded cos/sin, which may differ from bitnet.cpp's in the last bit");
+            LOG.warn("The C library's math functions cannot be called ({}); RoPE angles use Java's correctly rounded"
+                    + " cos/sin, which may differ from bitnet.cpp's in the last bit", e.toString());
         }
         COSF = cos;
         SINF = sin;
@@ -57,11 +59,6 @@ final class CMath {
     }
 
     private CMath() {
-    }
-
-    /** Whether the C library's functions answer (otherwise Java's stand in). */
-    static boolean fromCLibrary() {
-        return COSF != null;
     }
 
     static float cos(float x) {

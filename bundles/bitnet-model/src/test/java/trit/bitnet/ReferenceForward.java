@@ -39,8 +39,6 @@ final class ReferenceForward {
     final float[][] norms;        // per layer: attn_norm, attn_sub_norm, ffn_norm, ffn_sub_norm (4 per layer)
     final int[][] ternary;        // per layer: q, k, v, o, gate, up, down (7 per layer), row-major M × K
     final float[][] scales;       // per linear tensor: one scale, or one per 256-element block of each row
-    interface QuantHook { int q(int tensor, int i, float scaled, int q); }
-    QuantHook hook;
 
     ReferenceForward(String arch, int d, int layers, int heads, int kvHeads, int ff, int vocab, int ropeDims,
                      float eps, float ropeBase, boolean quantized, float[] embedding, float[] output,
@@ -286,7 +284,6 @@ final class ReferenceForward {
         int[] q = new int[k];
         for (int i = 0; i < k; i++) {
             q[i] = (int) Math.max(-128, Math.min(127, Math.rint(x[i] * s)));
-            if (hook != null) q[i] = hook.q(tensor, i, x[i] * s, q[i]);
         }
         for (int r = 0; r < m; r++) {
             double acc = 0;

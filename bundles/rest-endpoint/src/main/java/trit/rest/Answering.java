@@ -146,16 +146,10 @@ final class Answering {
     /** Whitespace at once and after each token until the answer, so that a client that left is noticed. */
     private void writeWhole(OutputStream out, GenerationRun run, AuditEntry entry) throws IOException {
         ClientProbe probe = new ClientProbe(run, out, JSON_PROBE);
-        out.write(JSON_PROBE);
-        out.flush();
-        probe.wrote();
+        probe.send();
         while (true) {
             switch (probe.next()) {
-                case GenerationRun.Delta _ -> {
-                    out.write(JSON_PROBE);
-                    out.flush();
-                    probe.wrote();
-                }
+                case GenerationRun.Delta _ -> probe.send();
                 case GenerationRun.Done(ChatResponse response) -> {
                     out.write(JsonProvider.MAPPER.writeValueAsBytes(answered(run, response, entry)));
                     out.flush();

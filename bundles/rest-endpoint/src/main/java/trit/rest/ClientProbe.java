@@ -43,8 +43,7 @@ final class ClientProbe {
         while (true) {
             long wait = nextProbe - System.nanoTime();
             if (wait <= 0) {
-                out.write(probe);
-                out.flush();
+                send();
                 nextProbe = System.nanoTime() + PAUSE_DELAY_NANOS;
                 continue;
             }
@@ -53,6 +52,13 @@ final class ClientProbe {
                 return event;
             }
         }
+    }
+
+    /** Writes and flushes the probe bytes now (a whole answer's whitespace after each token). */
+    void send() throws IOException {
+        out.write(probe);
+        out.flush();
+        wrote();
     }
 
     /** Something was just written and flushed: the next probe comes soon, to catch the reset it may provoke. */
