@@ -1,8 +1,10 @@
 package trit.kernels;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.AND;
 import static jdk.incubator.vector.VectorOperators.F2I;
 import static jdk.incubator.vector.VectorOperators.I2B;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.LSHR;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.S2I;
@@ -39,8 +41,9 @@ import trit.api.kernel.Weights;
  * product looks up, for 32 rows at once, the precomputed value of every triplet of inputs (the
  * idea of bitnet.cpp's TL kernels, with 27-entry tables that fit one 512-bit register). I2_S
  * elsewhere and TQ2_0: 2-bit codes are widened to 16-bit lanes and multiplied with the int8 activations widened once per call; the 16-bit sums are flushed into int32 lanes before any
- * input could overflow them (at most {@value #CODE_MAX}·128 per product). Float weights: each
- * row converted to floats, then the SPI's 64 partial sums as 4 vectors of 16 lanes or 8 of 8. TQ1_0 and CPUs narrower than 256
+ * input could overflow them (at most {@value #CODE_MAX}·128 per product). F16 weights are
+ * decoded in registers ({@link #f16Rows}); other float weights: each row converted to floats; then
+ * the SPI's 64 partial sums as 4 vectors of 16 lanes or 8 of 8. TQ1_0 and CPUs narrower than 256
  * bits use the scalar definition.
  */
 @Component(service = TernaryKernel.class, configurationPid = "trit.kernel.vector",
@@ -73,6 +76,11 @@ public class VectorKernel extends PooledKernel {
     private static final int FLUSH_BLOCKS = Math.max(1, 32767 / (4 * (32 / Math.max(SL, 1)) * CODE_MAX * 128));
 
     private static final float ROUND_MAGIC = 0x1.8p23f;
+
+    /** {@link #f16Rows} computes with halves scaled by 2^-112, and inputs by this. */
+    private static final float F16_UNSCALE = 0x1p112f;
+    /** FL halves: half the width of the float species. */
+    private static final VectorSpecies<Short> FH = VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 2)));
 
     /**
      * The layout {@link #prepare} makes of I2_S weights where 16-bit table lookups are single
@@ -112,6 +120,7 @@ public class VectorKernel extends PooledKernel {
 
     private final float[][] partials;
     private final float[][] rowBuffers;
+    private final float[][] scaledInputs;
     private final int[][] rowDots;
     private short[] activations = new short[0];
     private short[] tripletTables = new short[0];
@@ -131,6 +140,7 @@ public class VectorKernel extends PooledKernel {
         super("vector", threads);
         this.partials = new float[threads()][ScalarKernel.PARTIALS];
         this.rowBuffers = new float[threads()][0];
+        this.scaledInputs = new float[threads()][0];
         this.rowDots = new int[threads()][0];
     }
 
@@ -495,16 +505,137 @@ public class VectorKernel extends PooledKernel {
     void floatRows(Weights w, float[] x, int rows, float[] y, int part, int from, int to) {
         float[] p = partials[part];
         int k = w.k();
-        if (rowBuffers[part].length < k) {
-            rowBuffers[part] = new float[k]; // grows once per width; only this part's thread uses it
+        if (FLOAT_SIMD && w.format() == WeightFormat.F16 && k % 64 == 0 && scaleInput(x, rows * k, part)) {
+            f16Rows(w, x, rows, y, part, from, to);
+            return;
         }
-        float[] row = rowBuffers[part];
+        float[] row = rowBuffer(part, k);
         for (int r = from; r < to; r++) {
             w.readRow(r, row);
             for (int t = 0; t < rows; t++) {
                 y[t * w.m() + r] = FLOAT_SIMD ? floatDot(row, k, x, t * k, p) : scalarFloatDot(row, k, x, t * k, p);
             }
         }
+    }
+
+    private float[] rowBuffer(int part, int k) {
+        if (rowBuffers[part].length < k) {
+            rowBuffers[part] = new float[k]; // grows once per width; only this part's thread uses it
+        }
+        return rowBuffers[part];
+    }
+
+    /**
+     * {@code scaledInputs[part] = x · 2^112}, exact unless some {@code |x_i| ≥ 2^16} would
+     * overflow (then false, and the caller takes the general path). NaN and infinities stay what
+     * they are, and give the products they would have given.
+     */
+    private boolean scaleInput(float[] x, int n, int part) {
+        if (scaledInputs[part].length < n) {
+            scaledInputs[part] = new float[n]; // grows once per shape; only this part's thread uses it
+        }
+        float[] xs = scaledInputs[part];
+        for (int i = 0; i < n; i++) {
+            float v = x[i] * F16_UNSCALE;
+            if (Float.isInfinite(v) && !Float.isInfinite(x[i])) {
+                return false;
+            }
+            xs[i] = v;
+        }
+        return true;
+    }
+
+    /**
+     * F16 rows decoded in registers, without a row buffer: the half's bits moved into a float's
+     * place ({@code sign-extend, << 13, & 0x8FFFE000}) make a float equal to {@code w · 2^-112}
+     * for every finite half, subnormals included, so {@code fma(w·2^-112, x·2^112, p)} rounds the
+     * same exact value as {@code fma(w, x, p)}: the SPI's sums, bit for bit, at memory speed.
+     * Infinities and NaN (exponent 31) would turn into finite numbers, so the dot reports a row
+     * holding one as NaN, and such a row (or a NaN the input made) is computed the general way.
+     */
+    private void f16Rows(Weights w, float[] x, int rows, float[] y, int part, int from, int to) {
+        float[] xs = scaledInputs[part];
+        float[] p = partials[part];
+        int k = w.k();
+        MemorySegment data = w.data();
+        for (int t = 0; t < rows; t++) {
+            for (int r = from; r < to; r++) {
+                float dot = FL == 16 ? f16Dot16(data, 2L * k * r, k, xs, t * k, p) : f16Dot8(data, 2L * k * r, k, xs, t * k, p);
+                y[t * w.m() + r] = Float.isNaN(dot) ? generalDot(w, r, x, t, part) : dot;
+            }
+        }
+    }
+
+    /** Row {@code r} times token row {@code t}, the row converted into a buffer first. */
+    private float generalDot(Weights w, int r, float[] x, int t, int part) {
+        float[] row = rowBuffer(part, w.k());
+        w.readRow(r, row);
+        return floatDot(row, w.k(), x, t * w.k(), partials[part]);
+    }
+
+    /** Halves as {@code w · 2^-112} in float lanes, see {@link #f16Rows}. */
+    private static FloatVector halvesScaled(IntVector halves) {
+        return halves.lanewise(LSHL, 13).lanewise(AND, 0x8FFFE000).reinterpretAsFloats();
+    }
+
+    /** FL sign-extended halves from {@code offset}. */
+    private static IntVector halves(MemorySegment data, long offset) {
+        return (IntVector) ShortVector.fromMemorySegment(FH, data, offset, LE).convertShape(S2I, FI, 0);
+    }
+
+    /** Magnitude bits of a half at or above an infinity's: the lane max says whether a row holds one. */
+    private static final int HALF_INFINITY = 0x7C00;
+
+    private static IntVector magnitudes(IntVector halves) {
+        return halves.lanewise(AND, 0x7FFF);
+    }
+
+    /** {@link #floatDot} of an F16 row as 4 accumulators of 16 lanes; NaN for a row holding a non-finite half. */
+    private static float f16Dot16(MemorySegment data, long start, int k, float[] xs, int xBase, float[] p) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        IntVector magnitude = IntVector.zero(FI);
+        for (int i = 0; i < k; i += 64) {
+            long at = start + 2L * i;
+            IntVector h0 = halves(data, at), h1 = halves(data, at + 32), h2 = halves(data, at + 64), h3 = halves(data, at + 96);
+            a0 = halvesScaled(h0).fma(FloatVector.fromArray(F, xs, xBase + i), a0);
+            a1 = halvesScaled(h1).fma(FloatVector.fromArray(F, xs, xBase + i + 16), a1);
+            a2 = halvesScaled(h2).fma(FloatVector.fromArray(F, xs, xBase + i + 32), a2);
+            a3 = halvesScaled(h3).fma(FloatVector.fromArray(F, xs, xBase + i + 48), a3);
+            magnitude = magnitude.max(magnitudes(h0).max(magnitudes(h1))).max(magnitudes(h2).max(magnitudes(h3)));
+        }
+        if (magnitude.reduceLanes(MAX) >= HALF_INFINITY) {
+            return Float.NaN;
+        }
+        a0.add(a2).add(a1.add(a3)).intoArray(p, 0); // h = 32, then 16
+        return reduceLanes(p, 16);
+    }
+
+    /** {@link #f16Dot16} as 8 accumulators of 8 lanes (256-bit vectors). */
+    private static float f16Dot8(MemorySegment data, long start, int k, float[] xs, int xBase, float[] p) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        IntVector magnitude = IntVector.zero(FI);
+        for (int i = 0; i < k; i += 64) {
+            long at = start + 2L * i;
+            IntVector h0 = halves(data, at), h1 = halves(data, at + 16), h2 = halves(data, at + 32), h3 = halves(data, at + 48);
+            IntVector h4 = halves(data, at + 64), h5 = halves(data, at + 80), h6 = halves(data, at + 96), h7 = halves(data, at + 112);
+            a0 = halvesScaled(h0).fma(FloatVector.fromArray(F, xs, xBase + i), a0);
+            a1 = halvesScaled(h1).fma(FloatVector.fromArray(F, xs, xBase + i + 8), a1);
+            a2 = halvesScaled(h2).fma(FloatVector.fromArray(F, xs, xBase + i + 16), a2);
+            a3 = halvesScaled(h3).fma(FloatVector.fromArray(F, xs, xBase + i + 24), a3);
+            a4 = halvesScaled(h4).fma(FloatVector.fromArray(F, xs, xBase + i + 32), a4);
+            a5 = halvesScaled(h5).fma(FloatVector.fromArray(F, xs, xBase + i + 40), a5);
+            a6 = halvesScaled(h6).fma(FloatVector.fromArray(F, xs, xBase + i + 48), a6);
+            a7 = halvesScaled(h7).fma(FloatVector.fromArray(F, xs, xBase + i + 56), a7);
+            IntVector m03 = magnitudes(h0).max(magnitudes(h1)).max(magnitudes(h2).max(magnitudes(h3)));
+            IntVector m47 = magnitudes(h4).max(magnitudes(h5)).max(magnitudes(h6).max(magnitudes(h7)));
+            magnitude = magnitude.max(m03.max(m47));
+        }
+        if (magnitude.reduceLanes(MAX) >= HALF_INFINITY) {
+            return Float.NaN;
+        }
+        FloatVector b0 = a0.add(a4), b1 = a1.add(a5), b2 = a2.add(a6), b3 = a3.add(a7); // h = 32
+        b0.add(b2).add(b1.add(b3)).intoArray(p, 0); // h = 16, then 8
+        return reduceLanes(p, 8);
     }
 
     private static float scalarFloatDot(float[] w, int k, float[] x, int xBase, float[] p) {

@@ -381,6 +381,52 @@ class KernelTest {
         }
     }
 
+    /**
+     * The vector kernel decodes F16 rows in registers with inputs scaled by 2^112: rows holding an
+     * infinity or NaN, inputs that scaling would overflow, subnormal halves and NaN inputs must
+     * still give the scalar definition's bits.
+     */
+    @Test
+    void f16EdgeCasesMatchScalarBitForBit() {
+        Random random = new Random(16);
+        ValueLayout.OfShort shortLe = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        int k = 256;
+        int m = 12;
+        MemorySegment data = randomFloatWeights(random, WeightFormat.F16, k, m);
+        data.set(shortLe, 2L * (k + 5), (short) 0x7C00); // row 1: +Inf
+        data.set(shortLe, 2L * (2 * k + 200), (short) 0xFC00); // row 2: -Inf
+        data.set(shortLe, 2L * (3 * k + 77), (short) 0x7E01); // row 3: NaN
+        data.set(shortLe, 2L * (4 * k + 255), (short) 0xFFFF); // row 4: negative NaN, in the last lane
+        for (int i = 0; i < k; i++) {
+            data.set(shortLe, 2L * (5 * k + i), (short) (random.nextInt(0x400) | (i % 2) << 15)); // row 5: subnormals
+            data.set(shortLe, 2L * (6 * k + i), (short) (0x7BFF | (i % 3 == 0 ? 0x8000 : 0))); // row 6: ±65504
+        }
+        Weights weights = Weights.of("f16-edges", WeightFormat.F16, k, m, data);
+        List<float[]> inputs = new ArrayList<>(adversarialRows(random, k));
+        float[] large = new float[k];
+        float[] tiny = new float[k];
+        for (int i = 0; i < k; i++) {
+            large[i] = (float) random.nextGaussian();
+            tiny[i] = Float.MIN_VALUE * (1 + random.nextInt(1000));
+        }
+        large[random.nextInt(k)] = 70000f; // 2^16 and above overflow when scaled by 2^112
+        inputs.add(large);
+        inputs.add(tiny);
+        for (float[] x : inputs) {
+            for (int rows : new int[] {1, 2}) {
+                float[] xs = new float[rows * k];
+                for (int t = 0; t < rows; t++) {
+                    System.arraycopy(x, 0, xs, t * k, k);
+                }
+                float[] a = new float[rows * m];
+                float[] b = new float[rows * m];
+                scalar.floatMatmul(weights, xs, rows, a);
+                vector.floatMatmul(weights, xs, rows, b);
+                assertBitsEqual(a, b, "F16 edge rows with x[0] = " + x[0]);
+            }
+        }
+    }
+
     private static MemorySegment randomFloatWeights(Random random, WeightFormat format, int k, int m) {
         MemorySegment data = ARENA.allocate(format.tensorBytes(k, m));
         ValueLayout.OfShort shortLe = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
