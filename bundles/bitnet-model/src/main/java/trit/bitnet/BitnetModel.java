@@ -85,8 +85,11 @@ public final class BitnetModel implements AutoCloseable {
             }
             Weights embedding = loader.dense("token_embd.weight", d, config.vocabulary());
             // The LM head is tied to the embedding unless the file has its own.
-            Weights output = gguf.tensor("output.weight").isPresent()
-                    ? loader.dense("output.weight", d, config.vocabulary()) : embedding;
+            boolean tied = gguf.tensor("output.weight").isEmpty();
+            Weights output = loader.resident(tied ? embedding : loader.dense("output.weight", d, config.vocabulary()));
+            if (tied) {
+                embedding = output;
+            }
             return new BitnetModel(config, embedding, output, loader.vector("output_norm.weight", d), layers, arena);
         } catch (GgufFormatException | RuntimeException e) {
             arena.close();
@@ -169,6 +172,8 @@ public final class BitnetModel implements AutoCloseable {
     private static final class Loader {
         private static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+        private static final long RESIDENT_CHUNK = 8 << 20;
+
         private final GgufFile gguf;
         private final Arena arena;
 
@@ -228,6 +233,26 @@ public final class BitnetModel implements AutoCloseable {
         }
 
         /** The embedding or LM head: F32, F16, BF16 or Q8_0. */
+        /**
+         * {@code w} copied out of the file's mapping into the model's memory, the file's pages given
+         * back chunk by chunk as they are copied (resident once, not twice, even while loading).
+         * For the LM head, read whole for every token: from the mapping it streamed at ~15 GB/s,
+         * from anonymous memory at ~19 (B2 head, one thread, Zen 5: 10.6 -> 8.6 ms per token).
+         */
+        Weights resident(Weights w) {
+            MemorySegment mapped = w.data();
+            if (!mapped.isMapped()) {
+                return w;
+            }
+            MemorySegment copy = arena.allocate(mapped.byteSize(), 4096);
+            for (long at = 0; at < mapped.byteSize(); at += RESIDENT_CHUNK) {
+                MemorySegment piece = mapped.asSlice(at, Math.min(RESIDENT_CHUNK, mapped.byteSize() - at));
+                copy.asSlice(at, piece.byteSize()).copyFrom(piece);
+                piece.unload();
+            }
+            return new Weights(w.name(), w.format(), w.k(), w.m(), copy, w.scale(), w.layout());
+        }
+
         Weights dense(String name, int k, int m) throws GgufFormatException {
             GgufTensor t = tensor(name, k, m);
             WeightFormat format = WeightFormat.ofGgmlType(t.type().id());

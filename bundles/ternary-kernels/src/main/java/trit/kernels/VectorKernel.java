@@ -123,7 +123,8 @@ public class VectorKernel extends PooledKernel {
     private final float[][] scaledInputs;
     private final int[][] rowDots;
     private short[] activations = new short[0];
-    private short[] tripletTables = new short[0];
+    /** Off-heap and 64-byte aligned, so no table load straddles two cache lines (a heap array's alignment is the GC's choice). */
+    private MemorySegment tripletTables = MemorySegment.NULL;
     /** The activations {@link #tripletTables} were made from ({@link #tableRows} rows of {@link #tableK}). */
     private byte[] tableInput = new byte[0];
     private int tableK = -1;
@@ -380,15 +381,15 @@ public class VectorKernel extends PooledKernel {
         if (tableK == k && tableRows == x.rows() && java.util.Arrays.equals(q, 0, inputs, tableInput, 0, inputs)) {
             return;
         }
-        if (tripletTables.length < n) {
-            tripletTables = new short[n];
+        if (tripletTables.byteSize() < 2L * n) {
+            tripletTables = Arena.ofAuto().allocate(2L * n, 64);
         }
         if (tableInput.length < inputs) {
             tableInput = new byte[inputs];
         }
         tableK = -1; // until the tables below are complete
         System.arraycopy(q, 0, tableInput, 0, inputs);
-        short[] t = tripletTables;
+        MemorySegment t = tripletTables;
         ShortVector wa = ShortVector.fromArray(TS, TRIPLET_W, 0);
         ShortVector wb = ShortVector.fromArray(TS, TRIPLET_W, 32);
         ShortVector wc = ShortVector.fromArray(TS, TRIPLET_W, 64);
@@ -399,7 +400,7 @@ public class VectorKernel extends PooledKernel {
                 short q0 = j < k ? q[base + j] : 0;
                 short q1 = j + 1 < k ? q[base + j + 1] : 0;
                 short q2 = j + 2 < k ? q[base + j + 2] : 0;
-                wa.mul(q0).add(wb.mul(q1)).add(wc.mul(q2)).intoArray(t, (row * triplets + i) * 32);
+                wa.mul(q0).add(wb.mul(q1)).add(wc.mul(q2)).intoMemorySegment(t, 64L * (row * triplets + i), LE);
             }
         }
         tableK = k;
@@ -441,7 +442,7 @@ public class VectorKernel extends PooledKernel {
      * step by step so the weights are read in memory order and each table load serves all four),
      * as {@link #pieceDots} of at most {@value #TRIPLET_FLUSH} steps each.
      */
-    private static void blockDots(MemorySegment data, long at, int steps, short[] tables, int tableBase,
+    private static void blockDots(MemorySegment data, long at, int steps, MemorySegment tables, int tableBase,
                                   int[] dots, int d) {
         for (int s = 0; s < steps; s += TRIPLET_FLUSH) {
             pieceDots(data, at + (long) STEP_BYTES * s, Math.min(TRIPLET_FLUSH, steps - s), tables, tableBase + 96 * s,
@@ -456,14 +457,14 @@ public class VectorKernel extends PooledKernel {
      * whole kernel to code that streamed weights at ~12 GB/s instead of ~18 (measured on Zen 5).
      * A 16-bit lane holds three 5-bit triplet indices; vpermw reads only an index's low 5 bits.
      */
-    private static void pieceDots(MemorySegment data, long at, int n, short[] tables, int tableBase,
+    private static void pieceDots(MemorySegment data, long at, int n, MemorySegment tables, int tableBase,
                                   int[] dots, int d, boolean accumulate) {
         ShortVector accA = ShortVector.zero(TS), accB = accA, accC = accA, accD = accA;
         for (int s = 0; s < n; s++) {
             int o = tableBase + 96 * s;
-            ShortVector t0 = ShortVector.fromArray(TS, tables, o);
-            ShortVector t1 = ShortVector.fromArray(TS, tables, o + 32);
-            ShortVector t2 = ShortVector.fromArray(TS, tables, o + 64);
+            ShortVector t0 = ShortVector.fromMemorySegment(TS, tables, 2L * o, LE);
+            ShortVector t1 = ShortVector.fromMemorySegment(TS, tables, 2L * o + 64, LE);
+            ShortVector t2 = ShortVector.fromMemorySegment(TS, tables, 2L * o + 128, LE);
             long wo = at + (long) STEP_BYTES * s;
             ShortVector va = ShortVector.fromMemorySegment(TS, data, wo, LE);
             ShortVector vb = ShortVector.fromMemorySegment(TS, data, wo + 64, LE);
