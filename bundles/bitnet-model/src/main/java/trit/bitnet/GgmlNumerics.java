@@ -106,9 +106,21 @@ final class GgmlNumerics {
         FloatVector middle = FloatVector.broadcast(F, C2).fma(b, FloatVector.broadcast(F, C1));
         FloatVector low = FloatVector.broadcast(F, C0).fma(b, FloatVector.broadcast(F, 1.0f));
         FloatVector j = high.fma(u, middle).fma(u, low);
-        // j · 2^n rounded once. 2^e is built from its exponent bits, so it must stay a normal float:
-        // beyond ±126, j · 2^(n ∓ 100) is exact and the multiply by 2^(±100) does the one rounding.
         IntVector e = (IntVector) n.convert(VectorOperators.F2I, 0);
+        if (n.abs().compare(VectorOperators.GT, 126f).anyTrue()) {
+            return scaleBeyondNormal(j, n, e);
+        }
+        return j.mul(e.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()); // j · 2^n, one rounding
+    }
+
+    /**
+     * {@code j · 2^n} where some lane's {@code |n|} exceeds 126: 2^e is built from its exponent
+     * bits, so it must stay a normal float; beyond ±126, {@code j · 2^(n ∓ 100)} is exact and the
+     * multiply by 2^(±100) does the one rounding; beyond ±192 the result is 0 or infinity. Out of
+     * {@link #exp(FloatVector)} so that it stays small enough for C2 to inline into its loops (a
+     * vector handed to a call that is not inlined is allocated: 1.3 MB per LARGE token before).
+     */
+    private static FloatVector scaleBeyondNormal(FloatVector j, FloatVector n, IntVector e) {
         VectorMask<Float> tiny = n.compare(VectorOperators.LT, -126f);
         VectorMask<Float> huge = n.compare(VectorOperators.GT, 126f);
         FloatVector split = FloatVector.broadcast(F, 1f).blend(0x1p-100f, tiny).blend(0x1p100f, huge);
