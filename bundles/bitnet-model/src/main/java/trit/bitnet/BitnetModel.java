@@ -232,12 +232,11 @@ public final class BitnetModel implements AutoCloseable {
             }
         }
 
-        /** The embedding or LM head: F32, F16, BF16 or Q8_0. */
         /**
          * {@code w} copied out of the file's mapping into the model's memory, the file's pages given
          * back chunk by chunk as they are copied (resident once, not twice, even while loading).
          * For the LM head, read whole for every token: from the mapping it streamed at ~15 GB/s,
-         * from anonymous memory at ~19 (B2 head, one thread, Zen 5: 10.6 -> 8.6 ms per token).
+         * from anonymous memory at ~18 (B2 head, one thread, Zen 5: 10.6 -> ~9 ms per token).
          */
         Weights resident(Weights w) {
             MemorySegment mapped = w.data();
@@ -253,6 +252,7 @@ public final class BitnetModel implements AutoCloseable {
             return new Weights(w.name(), w.format(), w.k(), w.m(), copy, w.scale(), w.layout());
         }
 
+        /** The embedding or LM head: F32, F16, BF16 or Q8_0. */
         Weights dense(String name, int k, int m) throws GgufFormatException {
             GgufTensor t = tensor(name, k, m);
             WeightFormat format = WeightFormat.ofGgmlType(t.type().id());

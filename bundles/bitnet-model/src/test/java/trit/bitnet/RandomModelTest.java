@@ -1,6 +1,7 @@
 package trit.bitnet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,6 +73,8 @@ class RandomModelTest {
         float[][] expected = reference.logits(tokens);
         try (GgufFile gguf = GgufFile.open(file); BitnetModel model = BitnetModel.load(gguf)) {
             assertEquals(heads / kvHeads, model.config().heads() / model.config().kvHeads());
+            assertFalse(model.output().data().isMapped(), "the LM head is read from the model's memory, not the file mapping");
+            assertEquals(!untied, model.tokenEmbedding() == model.output(), "a tied head is the embedding, copied once");
             ForwardPass pass = new ForwardPass(model, () -> kernel);
             Session session = new Session(model.config(), 32);
             double max = 0;
