@@ -62,11 +62,8 @@ final class GgmlNumerics {
      * tail. Allocates nothing once compiled.
      */
     static void expMinus(float[] v, int from, int n, float max) {
-        int i = 0;
-        FloatVector m = FloatVector.broadcast(F, max);
-        for (; i <= n - F.length(); i += F.length()) {
-            exp(FloatVector.fromArray(F, v, from + i).sub(m)).intoArray(v, from + i);
-        }
+        // in·1 + (−max) in one fused step is the subtraction in − max, rounded once.
+        int i = expLanes(v, from, n, 1f, -max, false);
         for (; i < n; i++) {
             v[from + i] = exp(v[from + i] - max);
         }
@@ -78,13 +75,8 @@ final class GgmlNumerics {
      */
     static void silu(float[] v, int from, int n) {
         int vectorEnd = n - n % GGML_LANES;
-        int i = 0;
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector one = FloatVector.broadcast(F, 1f);
-        for (; i <= vectorEnd - F.length(); i += F.length()) {
-            FloatVector x = FloatVector.fromArray(F, v, from + i);
-            x.div(one.add(exp(zero.sub(x)))).intoArray(v, from + i);
-        }
+        // x·(−1) + 0 in one fused step is 0 − x exactly, signed zeros included.
+        int i = expLanes(v, from, vectorEnd, -1f, 0f, true);
         for (; i < vectorEnd; i++) {
             float x = v[from + i];
             v[from + i] = x / (1f + exp(0f - x));
@@ -95,44 +87,49 @@ final class GgmlNumerics {
         }
     }
 
-    /** {@link #exp(float)} lane by lane. */
-    private static FloatVector exp(FloatVector x) {
-        FloatVector z = x.fma(LOG2E, SHIFT);
-        FloatVector n = z.sub(SHIFT);
-        FloatVector minusN = n.neg();
-        FloatVector b = minusN.fma(FloatVector.broadcast(F, LN2_LO), minusN.fma(FloatVector.broadcast(F, LN2_HI), x));
-        FloatVector u = b.mul(b);
-        FloatVector high = FloatVector.broadcast(F, C4).fma(b, FloatVector.broadcast(F, C3));
-        FloatVector middle = FloatVector.broadcast(F, C2).fma(b, FloatVector.broadcast(F, C1));
-        FloatVector low = FloatVector.broadcast(F, C0).fma(b, FloatVector.broadcast(F, 1.0f));
-        FloatVector j = high.fma(u, middle).fma(u, low);
-        IntVector e = (IntVector) n.convert(VectorOperators.F2I, 0);
-        if (n.abs().compare(VectorOperators.GT, 126f).anyTrue()) {
-            return scaleBeyondNormal(j, n, e);
-        }
-        return j.mul(e.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats()); // j · 2^n, one rounding
-    }
-
     /**
-     * {@code j · 2^n} where some lane's {@code |n|} exceeds 126: 2^e is built from its exponent
-     * bits, so it must stay a normal float; beyond ±126, {@code j · 2^(n ∓ 100)} is exact and the
-     * multiply by 2^(±100) does the one rounding; beyond ±192 the result is 0 or infinity. Out of
-     * {@link #exp(FloatVector)} so that it stays small enough for C2 to inline into its loops (a
-     * vector handed to a call that is not inlined is allocated: 1.3 MB per LARGE token before).
+     * {@link #exp(float)} lane by lane of {@code fma(v_i, scale, offset)}, over whole vectors of
+     * {@code v[from .. from + n)}, in place: the exp itself, or with {@code silu} the SiLU
+     * {@code v_i / (1 + exp)}. Returns where the vectors ended.
+     *
+     * <p>One loop with the exp written out in it, not a helper taking and returning vectors: C2
+     * may compile such a helper on its own and then not inline it, and a vector that crosses a
+     * call is boxed (1.3 MB per LARGE token when that happened). For the same reason the rare
+     * lanes beyond the normal range are blended in every step rather than branched to.
      */
-    private static FloatVector scaleBeyondNormal(FloatVector j, FloatVector n, IntVector e) {
-        VectorMask<Float> tiny = n.compare(VectorOperators.LT, -126f);
-        VectorMask<Float> huge = n.compare(VectorOperators.GT, 126f);
-        FloatVector split = FloatVector.broadcast(F, 1f).blend(0x1p-100f, tiny).blend(0x1p100f, huge);
-        IntVector shift = IntVector.zero(I).blend(-100, tiny.cast(I)).blend(100, huge.cast(I));
-        FloatVector twoToE = e.sub(shift).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector result = j.mul(twoToE).mul(split);
-        VectorMask<Float> beyond = n.abs().compare(VectorOperators.GT, 192f);
-        if (beyond.anyTrue()) {
-            FloatVector limit = FloatVector.zero(F).blend(Float.POSITIVE_INFINITY, n.compare(VectorOperators.GT, 0f));
-            result = result.blend(limit, beyond);
+    private static int expLanes(float[] v, int from, int n, float scale, float offset, boolean silu) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = 0;
+        for (; i <= n - F.length(); i += F.length()) {
+            FloatVector in = FloatVector.fromArray(F, v, from + i);
+            FloatVector x = in.fma(scale, offset);
+            FloatVector z = x.fma(LOG2E, SHIFT);
+            FloatVector nf = z.sub(SHIFT);
+            FloatVector minusN = nf.neg();
+            FloatVector b = minusN.fma(FloatVector.broadcast(F, LN2_LO), minusN.fma(FloatVector.broadcast(F, LN2_HI), x));
+            FloatVector u = b.mul(b);
+            FloatVector high = FloatVector.broadcast(F, C4).fma(b, FloatVector.broadcast(F, C3));
+            FloatVector middle = FloatVector.broadcast(F, C2).fma(b, FloatVector.broadcast(F, C1));
+            FloatVector low = FloatVector.broadcast(F, C0).fma(b, one);
+            FloatVector j = high.fma(u, middle).fma(u, low);
+            // j · 2^n rounded once. 2^e is built from its exponent bits, so it must stay a normal
+            // float: beyond ±126, j · 2^(n ∓ 100) is exact and the multiply by 2^(±100) does the
+            // one rounding; beyond ±192 the result is 0 or infinity.
+            IntVector e = (IntVector) nf.convert(VectorOperators.F2I, 0);
+            VectorMask<Float> tiny = nf.compare(VectorOperators.LT, -126f);
+            VectorMask<Float> huge = nf.compare(VectorOperators.GT, 126f);
+            FloatVector split = one.blend(0x1p-100f, tiny).blend(0x1p100f, huge);
+            IntVector shift = IntVector.zero(I).blend(-100, tiny.cast(I)).blend(100, huge.cast(I));
+            FloatVector twoToE = e.sub(shift).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector limit = FloatVector.zero(F).blend(Float.POSITIVE_INFINITY, nf.compare(VectorOperators.GT, 0f));
+            FloatVector result = j.mul(twoToE).mul(split).blend(limit, nf.abs().compare(VectorOperators.GT, 192f));
+            if (silu) {
+                in.div(one.add(result)).intoArray(v, from + i);
+            } else {
+                result.intoArray(v, from + i);
+            }
         }
-        return result;
+        return i;
     }
 
     /**

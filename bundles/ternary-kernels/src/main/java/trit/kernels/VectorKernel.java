@@ -466,22 +466,24 @@ public class VectorKernel extends PooledKernel {
             ShortVector t1 = ShortVector.fromMemorySegment(TS, tables, 2L * o + 64, LE);
             ShortVector t2 = ShortVector.fromMemorySegment(TS, tables, 2L * o + 128, LE);
             long wo = at + (long) STEP_BYTES * s;
-            ShortVector va = ShortVector.fromMemorySegment(TS, data, wo, LE);
-            ShortVector vb = ShortVector.fromMemorySegment(TS, data, wo + 64, LE);
-            ShortVector vc = ShortVector.fromMemorySegment(TS, data, wo + 128, LE);
-            ShortVector vd = ShortVector.fromMemorySegment(TS, data, wo + 192, LE);
-            accA = accA.add(va.selectFrom(t0))
-                    .add(shift(va, 5).selectFrom(t1))
-                    .add(shift(va, 10).selectFrom(t2));
-            accB = accB.add(vb.selectFrom(t0))
-                    .add(shift(vb, 5).selectFrom(t1))
-                    .add(shift(vb, 10).selectFrom(t2));
-            accC = accC.add(vc.selectFrom(t0))
-                    .add(shift(vc, 5).selectFrom(t1))
-                    .add(shift(vc, 10).selectFrom(t2));
-            accD = accD.add(vd.selectFrom(t0))
-                    .add(shift(vd, 5).selectFrom(t1))
-                    .add(shift(vd, 10).selectFrom(t2));
+            // A lane pair read as one int: shifted right by 5 or 10 as ints, the upper short's bits
+            // land above bit 10 of the lower one, which the lookup's index wrap (low 5 bits) drops.
+            IntVector va = IntVector.fromMemorySegment(TI, data, wo, LE);
+            IntVector vb = IntVector.fromMemorySegment(TI, data, wo + 64, LE);
+            IntVector vc = IntVector.fromMemorySegment(TI, data, wo + 128, LE);
+            IntVector vd = IntVector.fromMemorySegment(TI, data, wo + 192, LE);
+            accA = accA.add(va.reinterpretAsShorts().selectFrom(t0))
+                    .add(va.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
+                    .add(va.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
+            accB = accB.add(vb.reinterpretAsShorts().selectFrom(t0))
+                    .add(vb.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
+                    .add(vb.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
+            accC = accC.add(vc.reinterpretAsShorts().selectFrom(t0))
+                    .add(vc.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
+                    .add(vc.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
+            accD = accD.add(vd.reinterpretAsShorts().selectFrom(t0))
+                    .add(vd.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
+                    .add(vd.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
         }
         // Widened by hand, not in a helper: a vector passed to a call C2 does not inline is boxed,
         // and that allocation per piece (~26 MB per B2 token) cost more than the GC made up for.
@@ -507,15 +509,6 @@ public class VectorKernel extends PooledKernel {
         c1.intoArray(dots, d + 80);
         d0.intoArray(dots, d + 96);
         d1.intoArray(dots, d + 112);
-    }
-
-    /**
-     * The lanes shifted right by {@code n} as pairs in 32-bit lanes: bits of the upper short
-     * land above bit 10 of the lower one, which the lookup's index wrap (low 5 bits) drops.
-     * The 32-bit shift takes an immediate count where the 16-bit one needs a register.
-     */
-    private static ShortVector shift(ShortVector v, int n) {
-        return (ShortVector) v.reinterpretAsInts().lanewise(LSHR, n).reinterpretAsShorts();
     }
 
     // ---- float products ----------------------------------------------------------------------
@@ -592,22 +585,18 @@ public class VectorKernel extends PooledKernel {
         return floatDot(row, w.k(), x, t * w.k(), partials[part]);
     }
 
-    /** Halves as {@code w · 2^-112} in float lanes, see {@link #f16Rows}. */
-    private static FloatVector halvesScaled(IntVector halves) {
-        return halves.lanewise(LSHL, 13).lanewise(AND, 0x8FFFE000).reinterpretAsFloats();
-    }
-
-    /** FL sign-extended halves from {@code offset}. */
-    private static IntVector halves(MemorySegment data, long offset) {
-        return (IntVector) ShortVector.fromMemorySegment(FH, data, offset, LE).convertShape(S2I, FI, 0);
-    }
-
+    /**
+     * A half's bits moved into a float's place (after sign extension to 32 bits): {@code (h << 13) &}
+     * this is a float equal to {@code w · 2^-112}, see {@link #f16Rows}.
+     */
+    private static final int HALF_TO_SCALED_FLOAT = 0x8FFFE000;
     /** Magnitude bits of a half at or above an infinity's: the lane max says whether a row holds one. */
     private static final int HALF_INFINITY = 0x7C00;
+    private static final int HALF_MAGNITUDE = 0x7FFF;
 
-    private static IntVector magnitudes(IntVector halves) {
-        return halves.lanewise(AND, 0x7FFF);
-    }
+    // f16Dot16 and f16Dot8 spell out the conversion in every lane group instead of calling small
+    // helpers: C2 may compile such a helper on its own first and then refuse to inline it, and a
+    // vector handed to a call is boxed, one allocation per 16 weights.
 
     /** {@link #floatDot} of an F16 row as 4 accumulators of 16 lanes; NaN for a row holding a non-finite half. */
     private static float f16Dot16(MemorySegment data, long start, int k, float[] xs, int xBase, float[] p) {
@@ -615,12 +604,20 @@ public class VectorKernel extends PooledKernel {
         IntVector magnitude = IntVector.zero(FI);
         for (int i = 0; i < k; i += 64) {
             long at = start + 2L * i;
-            IntVector h0 = halves(data, at), h1 = halves(data, at + 32), h2 = halves(data, at + 64), h3 = halves(data, at + 96);
-            a0 = halvesScaled(h0).fma(FloatVector.fromArray(F, xs, xBase + i), a0);
-            a1 = halvesScaled(h1).fma(FloatVector.fromArray(F, xs, xBase + i + 16), a1);
-            a2 = halvesScaled(h2).fma(FloatVector.fromArray(F, xs, xBase + i + 32), a2);
-            a3 = halvesScaled(h3).fma(FloatVector.fromArray(F, xs, xBase + i + 48), a3);
-            magnitude = magnitude.max(magnitudes(h0).max(magnitudes(h1))).max(magnitudes(h2).max(magnitudes(h3)));
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(FH, data, at, LE).convertShape(S2I, FI, 0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 32, LE).convertShape(S2I, FI, 0);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 64, LE).convertShape(S2I, FI, 0);
+            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 96, LE).convertShape(S2I, FI, 0);
+            a0 = h0.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i), a0);
+            a1 = h1.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 16), a1);
+            a2 = h2.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 32), a2);
+            a3 = h3.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 48), a3);
+            magnitude = magnitude.max(h0.lanewise(AND, HALF_MAGNITUDE).max(h1.lanewise(AND, HALF_MAGNITUDE)))
+                    .max(h2.lanewise(AND, HALF_MAGNITUDE).max(h3.lanewise(AND, HALF_MAGNITUDE)));
         }
         if (magnitude.reduceLanes(MAX) >= HALF_INFINITY) {
             return Float.NaN;
@@ -629,25 +626,40 @@ public class VectorKernel extends PooledKernel {
         return reduceLanes(p, 16);
     }
 
-    /** {@link #f16Dot16} as 8 accumulators of 8 lanes (256-bit vectors). */
+    /** {@link #f16Dot16} as 8 accumulators of 8 lanes (256-bit vectors), two groups of four per step. */
     private static float f16Dot8(MemorySegment data, long start, int k, float[] xs, int xBase, float[] p) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         IntVector magnitude = IntVector.zero(FI);
         for (int i = 0; i < k; i += 64) {
             long at = start + 2L * i;
-            IntVector h0 = halves(data, at), h1 = halves(data, at + 16), h2 = halves(data, at + 32), h3 = halves(data, at + 48);
-            IntVector h4 = halves(data, at + 64), h5 = halves(data, at + 80), h6 = halves(data, at + 96), h7 = halves(data, at + 112);
-            a0 = halvesScaled(h0).fma(FloatVector.fromArray(F, xs, xBase + i), a0);
-            a1 = halvesScaled(h1).fma(FloatVector.fromArray(F, xs, xBase + i + 8), a1);
-            a2 = halvesScaled(h2).fma(FloatVector.fromArray(F, xs, xBase + i + 16), a2);
-            a3 = halvesScaled(h3).fma(FloatVector.fromArray(F, xs, xBase + i + 24), a3);
-            a4 = halvesScaled(h4).fma(FloatVector.fromArray(F, xs, xBase + i + 32), a4);
-            a5 = halvesScaled(h5).fma(FloatVector.fromArray(F, xs, xBase + i + 40), a5);
-            a6 = halvesScaled(h6).fma(FloatVector.fromArray(F, xs, xBase + i + 48), a6);
-            a7 = halvesScaled(h7).fma(FloatVector.fromArray(F, xs, xBase + i + 56), a7);
-            IntVector m03 = magnitudes(h0).max(magnitudes(h1)).max(magnitudes(h2).max(magnitudes(h3)));
-            IntVector m47 = magnitudes(h4).max(magnitudes(h5)).max(magnitudes(h6).max(magnitudes(h7)));
-            magnitude = magnitude.max(m03.max(m47));
+            IntVector h0 = (IntVector) ShortVector.fromMemorySegment(FH, data, at, LE).convertShape(S2I, FI, 0);
+            IntVector h1 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 16, LE).convertShape(S2I, FI, 0);
+            IntVector h2 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 32, LE).convertShape(S2I, FI, 0);
+            IntVector h3 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 48, LE).convertShape(S2I, FI, 0);
+            a0 = h0.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i), a0);
+            a1 = h1.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 8), a1);
+            a2 = h2.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 16), a2);
+            a3 = h3.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 24), a3);
+            magnitude = magnitude.max(h0.lanewise(AND, HALF_MAGNITUDE).max(h1.lanewise(AND, HALF_MAGNITUDE)))
+                    .max(h2.lanewise(AND, HALF_MAGNITUDE).max(h3.lanewise(AND, HALF_MAGNITUDE)));
+            h0 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 64, LE).convertShape(S2I, FI, 0);
+            h1 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 80, LE).convertShape(S2I, FI, 0);
+            h2 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 96, LE).convertShape(S2I, FI, 0);
+            h3 = (IntVector) ShortVector.fromMemorySegment(FH, data, at + 112, LE).convertShape(S2I, FI, 0);
+            a4 = h0.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 32), a4);
+            a5 = h1.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 40), a5);
+            a6 = h2.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 48), a6);
+            a7 = h3.lanewise(LSHL, 13).lanewise(AND, HALF_TO_SCALED_FLOAT).reinterpretAsFloats()
+                    .fma(FloatVector.fromArray(F, xs, xBase + i + 56), a7);
+            magnitude = magnitude.max(h0.lanewise(AND, HALF_MAGNITUDE).max(h1.lanewise(AND, HALF_MAGNITUDE)))
+                    .max(h2.lanewise(AND, HALF_MAGNITUDE).max(h3.lanewise(AND, HALF_MAGNITUDE)));
         }
         if (magnitude.reduceLanes(MAX) >= HALF_INFINITY) {
             return Float.NaN;
