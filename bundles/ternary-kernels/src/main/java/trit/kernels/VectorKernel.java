@@ -426,9 +426,7 @@ public class VectorKernel extends PooledKernel {
         for (int b0 = firstBlock; b0 < endBlock; b0 += run) {
             int b1 = Math.min(endBlock, b0 + run);
             for (int t = 0; t < x.rows(); t++) {
-                for (int b = b0; b < b1; b++) {
-                    blockDots(w.data(), b * blockBytes, steps, tripletTables, t * tableStride, dots, (b - b0) * BLOCK_ROWS);
-                }
+                spanDots(w.data(), b0 * blockBytes, b1 - b0, steps, tripletTables, t * tableStride, dots);
                 float s = x.scales()[t];
                 for (int r = Math.max(from, b0 * BLOCK_ROWS); r < Math.min(to, b1 * BLOCK_ROWS); r++) {
                     y[t * m + r] = (float) dots[r - b0 * BLOCK_ROWS] / s * w.scale();
@@ -438,34 +436,28 @@ public class VectorKernel extends PooledKernel {
     }
 
     /**
-     * {@code dots[d .. d + 128)} = Σ w·q of the block's 128 rows (four groups of 32, interleaved
-     * step by step so the weights are read in memory order and each table load serves all four),
-     * as {@link #pieceDots} of at most {@value #TRIPLET_FLUSH} steps each.
+     * {@code dots[0 .. 128·blocks)} = Σ w·q of the rows of {@code blocks} consecutive blocks from
+     * byte {@code at} (each block four groups of 32 rows, interleaved step by step so the weights
+     * are read in memory order and each table load serves all four). One flat loop over every
+     * step of every block: a loop per block or per piece paid a stall at each start when the
+     * weights stream from memory. The 16-bit sums are widened and added to {@code dots} after at
+     * most {@value #TRIPLET_FLUSH} steps and at each block's end. A 16-bit lane holds three 5-bit
+     * triplet indices; vpermw reads only an index's low 5 bits.
      */
-    private static void blockDots(MemorySegment data, long at, int steps, MemorySegment tables, int tableBase,
-                                  int[] dots, int d) {
-        for (int s = 0; s < steps; s += TRIPLET_FLUSH) {
-            pieceDots(data, at + (long) STEP_BYTES * s, Math.min(TRIPLET_FLUSH, steps - s), tables, tableBase + 96 * s,
-                    dots, d, s > 0);
-        }
-    }
-
-    /**
-     * {@code n} ≤ {@value #TRIPLET_FLUSH} steps of a block summed in 16-bit lanes, then widened
-     * and stored to (or added to) {@code dots[d .. d + 128)}. One flush per call, not a loop of
-     * flushes: with the 16-bit sums of several flushes live across an outer loop C2 compiled the
-     * whole kernel to code that streamed weights at ~12 GB/s instead of ~18 (measured on Zen 5).
-     * A 16-bit lane holds three 5-bit triplet indices; vpermw reads only an index's low 5 bits.
-     */
-    private static void pieceDots(MemorySegment data, long at, int n, MemorySegment tables, int tableBase,
-                                  int[] dots, int d, boolean accumulate) {
+    private static void spanDots(MemorySegment data, long at, int blocks, int steps, MemorySegment tables,
+                                 int tableBase, int[] dots) {
+        java.util.Arrays.fill(dots, 0, blocks * BLOCK_ROWS, 0);
         ShortVector accA = ShortVector.zero(TS), accB = accA, accC = accA, accD = accA;
-        for (int s = 0; s < n; s++) {
-            int o = tableBase + 96 * s;
+        int total = blocks * steps;
+        int step = 0;
+        int piece = 0;
+        int d = 0;
+        for (int g = 0; g < total; g++) {
+            int o = tableBase + 96 * step;
             ShortVector t0 = ShortVector.fromMemorySegment(TS, tables, 2L * o, LE);
             ShortVector t1 = ShortVector.fromMemorySegment(TS, tables, 2L * o + 64, LE);
             ShortVector t2 = ShortVector.fromMemorySegment(TS, tables, 2L * o + 128, LE);
-            long wo = at + (long) STEP_BYTES * s;
+            long wo = at + (long) STEP_BYTES * g;
             // A lane pair read as one int: shifted right by 5 or 10 as ints, the upper short's bits
             // land above bit 10 of the lower one, which the lookup's index wrap (low 5 bits) drops.
             IntVector va = IntVector.fromMemorySegment(TI, data, wo, LE);
@@ -484,31 +476,30 @@ public class VectorKernel extends PooledKernel {
             accD = accD.add(vd.reinterpretAsShorts().selectFrom(t0))
                     .add(vd.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
                     .add(vd.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
+            step++;
+            piece++;
+            if (piece == TRIPLET_FLUSH || step == steps) {
+                // Widened by hand, not in a helper: a vector passed to a call C2 does not inline is
+                // boxed, and that allocation per piece (~26 MB per B2 token) cost more than the GC made up for.
+                ((IntVector) accA.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, d)).intoArray(dots, d);
+                ((IntVector) accA.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 16)).intoArray(dots, d + 16);
+                ((IntVector) accB.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, d + 32)).intoArray(dots, d + 32);
+                ((IntVector) accB.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 48)).intoArray(dots, d + 48);
+                ((IntVector) accC.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, d + 64)).intoArray(dots, d + 64);
+                ((IntVector) accC.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 80)).intoArray(dots, d + 80);
+                ((IntVector) accD.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, d + 96)).intoArray(dots, d + 96);
+                ((IntVector) accD.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 112)).intoArray(dots, d + 112);
+                accA = ShortVector.zero(TS);
+                accB = accA;
+                accC = accA;
+                accD = accA;
+                piece = 0;
+                if (step == steps) {
+                    step = 0;
+                    d += BLOCK_ROWS;
+                }
+            }
         }
-        // Widened by hand, not in a helper: a vector passed to a call C2 does not inline is boxed,
-        // and that allocation per piece (~26 MB per B2 token) cost more than the GC made up for.
-        IntVector a0 = (IntVector) accA.convertShape(S2I, TI, 0), a1 = (IntVector) accA.convertShape(S2I, TI, 1);
-        IntVector b0 = (IntVector) accB.convertShape(S2I, TI, 0), b1 = (IntVector) accB.convertShape(S2I, TI, 1);
-        IntVector c0 = (IntVector) accC.convertShape(S2I, TI, 0), c1 = (IntVector) accC.convertShape(S2I, TI, 1);
-        IntVector d0 = (IntVector) accD.convertShape(S2I, TI, 0), d1 = (IntVector) accD.convertShape(S2I, TI, 1);
-        if (accumulate) {
-            a0 = a0.add(IntVector.fromArray(TI, dots, d));
-            a1 = a1.add(IntVector.fromArray(TI, dots, d + 16));
-            b0 = b0.add(IntVector.fromArray(TI, dots, d + 32));
-            b1 = b1.add(IntVector.fromArray(TI, dots, d + 48));
-            c0 = c0.add(IntVector.fromArray(TI, dots, d + 64));
-            c1 = c1.add(IntVector.fromArray(TI, dots, d + 80));
-            d0 = d0.add(IntVector.fromArray(TI, dots, d + 96));
-            d1 = d1.add(IntVector.fromArray(TI, dots, d + 112));
-        }
-        a0.intoArray(dots, d);
-        a1.intoArray(dots, d + 16);
-        b0.intoArray(dots, d + 32);
-        b1.intoArray(dots, d + 48);
-        c0.intoArray(dots, d + 64);
-        c1.intoArray(dots, d + 80);
-        d0.intoArray(dots, d + 96);
-        d1.intoArray(dots, d + 112);
     }
 
     // ---- float products ----------------------------------------------------------------------
