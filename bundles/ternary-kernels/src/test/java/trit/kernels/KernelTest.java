@@ -170,6 +170,24 @@ class KernelTest {
         }
     }
 
+    /**
+     * One token over 1 to 9 blocks of 128 rows, whole and with a short last block: the vector
+     * kernel reads a part's blocks as two halves side by side, so an odd count leaves the second
+     * half a block short (at one thread and at two, where each part has half of the blocks).
+     */
+    @Test
+    void i2sOneTokenOverEveryBlockCountMatchesScalar() {
+        Random random = new Random(8);
+        int k = 384;
+        for (int blocks = 1; blocks <= 9; blocks++) {
+            for (int m : new int[] {128 * blocks, 128 * blocks - 37}) {
+                int[] w = Packing.randomTernary(random, k, m);
+                Weights weights = Weights.of("blocks-" + blocks + "-" + m, WeightFormat.I2_S, k, m, Packing.i2s(ARENA, w, k, m, 0.5f));
+                checkTernary(weights, w, null, 1, random);
+            }
+        }
+    }
+
     @Test
     void tq2AndTq1MatchTheReferenceAndEveryKernelMatchesScalar() {
         Random random = new Random(3);
