@@ -415,16 +415,14 @@ public class VectorKernel extends PooledKernel {
         int firstBlock = from / BLOCK_ROWS;
         int endBlock = (to + BLOCK_ROWS - 1) / BLOCK_ROWS;
         int rows = (endBlock - firstBlock) * BLOCK_ROWS;
-        if (rowDots[part].length < rows + BLOCK_ROWS) {
-            // grows once per matrix height; only this part's thread uses it; one block more for spanDots
-            rowDots[part] = new int[rows + BLOCK_ROWS];
+        if (rowDots[part].length < rows) {
+            rowDots[part] = new int[rows]; // grows once per matrix height; only this part's thread uses it
         }
         int[] dots = rowDots[part];
         // One token: every block once, weights streamed in memory order.
         // Several tokens: runs of blocks small enough to stay in L2 while every token uses them,
         // so the weights come from memory once per batch, not once per token.
-        // (an even run: spanDots reads two halves, and an odd count costs it one block computed twice)
-        int run = x.rows() == 1 ? endBlock - firstBlock : (int) Math.max(2, GEMM_BLOCK_BYTES / blockBytes & ~1);
+        int run = x.rows() == 1 ? endBlock - firstBlock : (int) Math.max(1, GEMM_BLOCK_BYTES / blockBytes);
         for (int b0 = firstBlock; b0 < endBlock; b0 += run) {
             int b1 = Math.min(endBlock, b0 + run);
             for (int t = 0; t < x.rows(); t++) {
@@ -440,34 +438,20 @@ public class VectorKernel extends PooledKernel {
     /**
      * {@code dots[0 .. 128·blocks)} = Σ w·q of the rows of {@code blocks} consecutive blocks from
      * byte {@code at} (each block four groups of 32 rows, interleaved step by step so the weights
-     * are read in memory order and each table load serves all four).
-     *
-     * <p>Two streams: the first half of the blocks and the second are read side by side, step
-     * by step, sharing each step's table loads. One core reading one stream waited on memory
-     * (~23 GB/s on Zen 5 against ~35 for a plain sum); two streams keep more lines in flight
-     * (~26 GB/s; B2-shaped layers 18 → 22 GB/s). With an odd count the second stream has no
-     * last block of its own: it reads the first stream's again (from cache) into
-     * {@code dots[128·blocks ..)}, which the caller provides and ignores.
-     *
-     * <p>One flat loop over every step: a loop per block or per piece paid a stall at each
-     * start. The 16-bit sums are widened and added to {@code dots} after at most
-     * {@value #TRIPLET_FLUSH} steps and at each block's end. A 16-bit lane holds three 5-bit
+     * are read in memory order and each table load serves all four). One flat loop over every
+     * step of every block: a loop per block or per piece paid a stall at each start when the
+     * weights stream from memory. The 16-bit sums are widened and added to {@code dots} after at
+     * most {@value #TRIPLET_FLUSH} steps and at each block's end. A 16-bit lane holds three 5-bit
      * triplet indices; vpermw reads only an index's low 5 bits.
      */
     private static void spanDots(MemorySegment data, long at, int blocks, int steps, MemorySegment tables,
                                  int tableBase, int[] dots) {
-        java.util.Arrays.fill(dots, 0, (blocks + 1) / 2 * 2 * BLOCK_ROWS, 0);
-        int firstBlocks = (blocks + 1) / 2;
-        long blockBytes = (long) steps * STEP_BYTES;
+        java.util.Arrays.fill(dots, 0, blocks * BLOCK_ROWS, 0);
         ShortVector accA = ShortVector.zero(TS), accB = accA, accC = accA, accD = accA;
-        ShortVector accE = accA, accF = accA, accG = accA, accH = accA;
-        int total = firstBlocks * steps;
+        int total = blocks * steps;
         int step = 0;
         int piece = 0;
-        int block = 0;
         int d = 0;
-        long second = firstBlocks < blocks ? firstBlocks * blockBytes : 0;
-        int e = firstBlocks < blocks ? firstBlocks * BLOCK_ROWS : blocks * BLOCK_ROWS;
         for (int g = 0; g < total; g++) {
             int o = tableBase + 96 * step;
             ShortVector t0 = ShortVector.fromMemorySegment(TS, tables, 2L * o, LE);
@@ -492,23 +476,6 @@ public class VectorKernel extends PooledKernel {
             accD = accD.add(vd.reinterpretAsShorts().selectFrom(t0))
                     .add(vd.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
                     .add(vd.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
-            long wp = wo + second;
-            IntVector ve = IntVector.fromMemorySegment(TI, data, wp, LE);
-            IntVector vf = IntVector.fromMemorySegment(TI, data, wp + 64, LE);
-            IntVector vg = IntVector.fromMemorySegment(TI, data, wp + 128, LE);
-            IntVector vh = IntVector.fromMemorySegment(TI, data, wp + 192, LE);
-            accE = accE.add(ve.reinterpretAsShorts().selectFrom(t0))
-                    .add(ve.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
-                    .add(ve.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
-            accF = accF.add(vf.reinterpretAsShorts().selectFrom(t0))
-                    .add(vf.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
-                    .add(vf.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
-            accG = accG.add(vg.reinterpretAsShorts().selectFrom(t0))
-                    .add(vg.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
-                    .add(vg.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
-            accH = accH.add(vh.reinterpretAsShorts().selectFrom(t0))
-                    .add(vh.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
-                    .add(vh.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
             step++;
             piece++;
             if (piece == TRIPLET_FLUSH || step == steps) {
@@ -522,32 +489,14 @@ public class VectorKernel extends PooledKernel {
                 ((IntVector) accC.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 80)).intoArray(dots, d + 80);
                 ((IntVector) accD.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, d + 96)).intoArray(dots, d + 96);
                 ((IntVector) accD.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 112)).intoArray(dots, d + 112);
-                ((IntVector) accE.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, e)).intoArray(dots, e);
-                ((IntVector) accE.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, e + 16)).intoArray(dots, e + 16);
-                ((IntVector) accF.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, e + 32)).intoArray(dots, e + 32);
-                ((IntVector) accF.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, e + 48)).intoArray(dots, e + 48);
-                ((IntVector) accG.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, e + 64)).intoArray(dots, e + 64);
-                ((IntVector) accG.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, e + 80)).intoArray(dots, e + 80);
-                ((IntVector) accH.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, e + 96)).intoArray(dots, e + 96);
-                ((IntVector) accH.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, e + 112)).intoArray(dots, e + 112);
                 accA = ShortVector.zero(TS);
                 accB = accA;
                 accC = accA;
                 accD = accA;
-                accE = accA;
-                accF = accA;
-                accG = accA;
-                accH = accA;
                 piece = 0;
                 if (step == steps) {
                     step = 0;
-                    block++;
                     d += BLOCK_ROWS;
-                    e += BLOCK_ROWS;
-                    if (firstBlocks + block == blocks) { // an odd count: no block of the second stream's own left
-                        second = 0;
-                        e = blocks * BLOCK_ROWS;
-                    }
                 }
             }
         }

@@ -171,9 +171,9 @@ class KernelTest {
     }
 
     /**
-     * One token over 1 to 9 blocks of 128 rows, whole and with a short last block: the vector
-     * kernel reads a part's blocks as two halves side by side, so an odd count leaves the second
-     * half a block short (at one thread and at two, where each part has half of the blocks).
+     * One token over 1 to 9 blocks of 128 rows, whole and with a short last block, at one thread
+     * and at two (where the parts' block ranges differ): the vector kernel's one loop over a span
+     * of blocks ends pieces at both the flush limit and each block's end.
      */
     @Test
     void i2sOneTokenOverEveryBlockCountMatchesScalar() {
