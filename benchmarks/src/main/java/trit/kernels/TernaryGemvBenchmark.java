@@ -26,7 +26,7 @@ import trit.api.kernel.WeightFormat;
 import trit.api.kernel.Weights;
 
 /**
- * One token through one I2_S matrix (GEMV), warm caches: the full op (activation quantization +
+ * One token (GEMV), or a prompt batch with {@code -p tokens=32}, through one I2_S matrix, warm caches: the full op (activation quantization +
  * product, what bitnet.cpp's full-op figures measure) and the bare product. Weights go through
  * {@code prepare} first, as the model loads them.
  */
@@ -44,6 +44,10 @@ public class TernaryGemvBenchmark {
 
     @Param({"1", "2"})
     public int threads;
+
+    /** Tokens per product: 1 is a decoded token (GEMV); the model's prompt batches are 32 (GEMM). */
+    @Param({"1"})
+    public int tokens;
 
     private Arena arena;
     private VectorKernel kernel;
@@ -74,16 +78,16 @@ public class TernaryGemvBenchmark {
         weights = kernel.prepare(Weights.of("bench", WeightFormat.I2_S, k, m, data), arena);
         // Two inputs in turn: a kernel may keep what it derives from the activations for the next
         // product on the same ones (Q, K, V), which a single input would hide from the measurement.
-        x = new float[2][k];
+        x = new float[2][tokens * k];
         q = new QuantizedActivations[2];
         for (int j = 0; j < 2; j++) {
-            for (int i = 0; i < k; i++) {
+            for (int i = 0; i < tokens * k; i++) {
                 x[j][i] = (float) random.nextGaussian();
             }
-            q[j] = new QuantizedActivations(k, 1);
-            kernel.quantize(x[j], 1, k, q[j]);
+            q[j] = new QuantizedActivations(k, tokens);
+            kernel.quantize(x[j], tokens, k, q[j]);
         }
-        y = new float[m];
+        y = new float[tokens * m];
     }
 
     @TearDown(Level.Trial)
@@ -95,7 +99,7 @@ public class TernaryGemvBenchmark {
     @Benchmark
     public float fullOp() {
         int j = call++ & 1;
-        kernel.quantize(x[j], 1, x[j].length, q[j]);
+        kernel.quantize(x[j], tokens, x[j].length / tokens, q[j]);
         kernel.ternaryMatmul(weights, q[j], y);
         return y[0];
     }

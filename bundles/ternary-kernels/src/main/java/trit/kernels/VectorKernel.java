@@ -364,7 +364,8 @@ public class VectorKernel extends PooledKernel {
 
     @Override
     int rowGrain(Weights w) {
-        return TRIPLET_LAYOUT.equals(w.layout()) ? BLOCK_ROWS : 1;
+        // Pairs of blocks, so a thread's share of one token's product is two streams, not one block alone.
+        return TRIPLET_LAYOUT.equals(w.layout()) ? 2 * BLOCK_ROWS : 1;
     }
 
     /**
@@ -414,85 +415,152 @@ public class VectorKernel extends PooledKernel {
         long blockBytes = (long) steps * STEP_BYTES;
         int firstBlock = from / BLOCK_ROWS;
         int endBlock = (to + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        int rows = (endBlock - firstBlock) * BLOCK_ROWS;
-        if (rowDots[part].length < rows) {
-            rowDots[part] = new int[rows]; // grows once per matrix height; only this part's thread uses it
-        }
-        int[] dots = rowDots[part];
+        int blocks = endBlock - firstBlock;
         // One token: every block once, weights streamed in memory order.
         // Several tokens: runs of blocks small enough to stay in L2 while every token uses them,
         // so the weights come from memory once per batch, not once per token.
-        int run = x.rows() == 1 ? endBlock - firstBlock : (int) Math.max(1, GEMM_BLOCK_BYTES / blockBytes);
+        int run = x.rows() == 1 ? blocks : (int) Math.min(blocks, Math.max(1, GEMM_BLOCK_BYTES / blockBytes));
+        int[] dots = rowDots(part, 2 * run * BLOCK_ROWS);
+        MemorySegment data = w.data();
+        MemorySegment tables = tripletTables;
+        if (x.rows() == 1) {
+            // Two streams, the first and the second half of the blocks (an odd last block alone,
+            // paired with itself): one core keeps more weight lines in flight than with one.
+            int pairs = blocks / 2;
+            long at = firstBlock * blockBytes;
+            if (pairs > 0) {
+                pairDots(data, at, at + pairs * blockBytes, pairs, steps, tables, 0, 0, dots, 0, pairs * BLOCK_ROWS);
+            }
+            if (blocks % 2 != 0) {
+                long last = at + 2L * pairs * blockBytes;
+                pairDots(data, last, last, 1, steps, tables, 0, 0, dots, (blocks - 1) * BLOCK_ROWS, blocks * BLOCK_ROWS);
+            }
+            scaleDots(dots, 0, firstBlock * BLOCK_ROWS, x.scales()[0], w.scale(), y, 0, from, to);
+            return;
+        }
         for (int b0 = firstBlock; b0 < endBlock; b0 += run) {
-            int b1 = Math.min(endBlock, b0 + run);
-            for (int t = 0; t < x.rows(); t++) {
-                spanDots(w.data(), b0 * blockBytes, b1 - b0, steps, tripletTables, t * tableStride, dots);
-                float s = x.scales()[t];
-                for (int r = Math.max(from, b0 * BLOCK_ROWS); r < Math.min(to, b1 * BLOCK_ROWS); r++) {
-                    y[t * m + r] = (float) dots[r - b0 * BLOCK_ROWS] / s * w.scale();
+            int n = Math.min(endBlock - b0, run);
+            int lo = Math.max(from, b0 * BLOCK_ROWS);
+            int hi = Math.min(to, (b0 + n) * BLOCK_ROWS);
+            // Two tokens at a time over the same weights (the second stream's loads hit L1); an
+            // odd last token is paired with itself.
+            for (int t = 0; t < x.rows(); t += 2) {
+                int u = Math.min(t + 1, x.rows() - 1);
+                pairDots(data, b0 * blockBytes, b0 * blockBytes, n, steps, tables, t * tableStride, u * tableStride,
+                        dots, 0, run * BLOCK_ROWS);
+                scaleDots(dots, 0, b0 * BLOCK_ROWS, x.scales()[t], w.scale(), y, t * m, lo, hi);
+                if (u != t) {
+                    scaleDots(dots, run * BLOCK_ROWS, b0 * BLOCK_ROWS, x.scales()[u], w.scale(), y, u * m, lo, hi);
                 }
             }
         }
     }
 
+    private int[] rowDots(int part, int n) {
+        if (rowDots[part].length < n) {
+            rowDots[part] = new int[n]; // grows once per matrix height; only this part's thread uses it
+        }
+        return rowDots[part];
+    }
+
+    /** {@code y[yBase + r] = dots[at + r - firstRow] / s · scale} for rows {@code [from, to)}. */
+    private static void scaleDots(int[] dots, int at, int firstRow, float s, float scale, float[] y, int yBase,
+                                  int from, int to) {
+        for (int r = from; r < to; r++) {
+            y[yBase + r] = (float) dots[at + r - firstRow] / s * scale;
+        }
+    }
+
     /**
-     * {@code dots[0 .. 128·blocks)} = Σ w·q of the rows of {@code blocks} consecutive blocks from
-     * byte {@code at} (each block four groups of 32 rows, interleaved step by step so the weights
-     * are read in memory order and each table load serves all four). One flat loop over every
-     * step of every block: a loop per block or per piece paid a stall at each start when the
-     * weights stream from memory. The 16-bit sums are widened and added to {@code dots} after at
-     * most {@value #TRIPLET_FLUSH} steps and at each block's end. A 16-bit lane holds three 5-bit
-     * triplet indices; vpermw reads only an index's low 5 bits.
+     * Two streams of {@code blocks} blocks each, side by side in one loop: {@code dots[dotsA + i]}
+     * = Σ w·q of row {@code i} of the blocks from byte {@code atA} with the tables at
+     * {@code tableA}, and the same for B. Each block is four groups of 32 rows interleaved step by
+     * step, so the weights are read in memory order and each table load serves all four. One
+     * flat loop over every step of every block: a loop per block or per piece paid a stall at each
+     * start when the weights stream from memory. The 16-bit sums are widened and added to
+     * {@code dots} after at most {@value #TRIPLET_FLUSH} steps and at each block's end. A 16-bit
+     * lane holds three 5-bit triplet indices; vpermw reads only an index's low 5 bits. One method
+     * serves one token (two halves of the rows) and batches (two tokens over the same rows), so
+     * the JIT compiles the one loop both use, warmed by whichever runs first.
      */
-    private static void spanDots(MemorySegment data, long at, int blocks, int steps, MemorySegment tables,
-                                 int tableBase, int[] dots) {
-        java.util.Arrays.fill(dots, 0, blocks * BLOCK_ROWS, 0);
-        ShortVector accA = ShortVector.zero(TS), accB = accA, accC = accA, accD = accA;
+    private static void pairDots(MemorySegment data, long atA, long atB, int blocks, int steps, MemorySegment tables,
+                                 int tableA, int tableB, int[] dots, int dotsA, int dotsB) {
+        java.util.Arrays.fill(dots, dotsA, dotsA + blocks * BLOCK_ROWS, 0);
+        java.util.Arrays.fill(dots, dotsB, dotsB + blocks * BLOCK_ROWS, 0);
+        ShortVector a0 = ShortVector.zero(TS), a1 = a0, a2 = a0, a3 = a0;
+        ShortVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int total = blocks * steps;
         int step = 0;
         int piece = 0;
         int d = 0;
         for (int g = 0; g < total; g++) {
-            int o = tableBase + 96 * step;
-            ShortVector t0 = ShortVector.fromMemorySegment(TS, tables, 2L * o, LE);
-            ShortVector t1 = ShortVector.fromMemorySegment(TS, tables, 2L * o + 64, LE);
-            ShortVector t2 = ShortVector.fromMemorySegment(TS, tables, 2L * o + 128, LE);
-            long wo = at + (long) STEP_BYTES * g;
+            long ta = 2L * (tableA + 96 * step);
+            long tb = 2L * (tableB + 96 * step);
+            ShortVector s0 = ShortVector.fromMemorySegment(TS, tables, ta, LE);
+            ShortVector s1 = ShortVector.fromMemorySegment(TS, tables, ta + 64, LE);
+            ShortVector s2 = ShortVector.fromMemorySegment(TS, tables, ta + 128, LE);
+            ShortVector u0 = ShortVector.fromMemorySegment(TS, tables, tb, LE);
+            ShortVector u1 = ShortVector.fromMemorySegment(TS, tables, tb + 64, LE);
+            ShortVector u2 = ShortVector.fromMemorySegment(TS, tables, tb + 128, LE);
+            long wa = atA + (long) STEP_BYTES * g;
+            long wb = atB + (long) STEP_BYTES * g;
             // A lane pair read as one int: shifted right by 5 or 10 as ints, the upper short's bits
             // land above bit 10 of the lower one, which the lookup's index wrap (low 5 bits) drops.
-            IntVector va = IntVector.fromMemorySegment(TI, data, wo, LE);
-            IntVector vb = IntVector.fromMemorySegment(TI, data, wo + 64, LE);
-            IntVector vc = IntVector.fromMemorySegment(TI, data, wo + 128, LE);
-            IntVector vd = IntVector.fromMemorySegment(TI, data, wo + 192, LE);
-            accA = accA.add(va.reinterpretAsShorts().selectFrom(t0))
-                    .add(va.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
-                    .add(va.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
-            accB = accB.add(vb.reinterpretAsShorts().selectFrom(t0))
-                    .add(vb.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
-                    .add(vb.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
-            accC = accC.add(vc.reinterpretAsShorts().selectFrom(t0))
-                    .add(vc.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
-                    .add(vc.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
-            accD = accD.add(vd.reinterpretAsShorts().selectFrom(t0))
-                    .add(vd.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(t1))
-                    .add(vd.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(t2));
+            IntVector v = IntVector.fromMemorySegment(TI, data, wa, LE);
+            a0 = a0.add(v.reinterpretAsShorts().selectFrom(s0)).add(v.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(s1))
+                    .add(v.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(s2));
+            v = IntVector.fromMemorySegment(TI, data, wa + 64, LE);
+            a1 = a1.add(v.reinterpretAsShorts().selectFrom(s0)).add(v.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(s1))
+                    .add(v.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(s2));
+            v = IntVector.fromMemorySegment(TI, data, wa + 128, LE);
+            a2 = a2.add(v.reinterpretAsShorts().selectFrom(s0)).add(v.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(s1))
+                    .add(v.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(s2));
+            v = IntVector.fromMemorySegment(TI, data, wa + 192, LE);
+            a3 = a3.add(v.reinterpretAsShorts().selectFrom(s0)).add(v.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(s1))
+                    .add(v.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(s2));
+            v = IntVector.fromMemorySegment(TI, data, wb, LE);
+            b0 = b0.add(v.reinterpretAsShorts().selectFrom(u0)).add(v.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(u1))
+                    .add(v.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(u2));
+            v = IntVector.fromMemorySegment(TI, data, wb + 64, LE);
+            b1 = b1.add(v.reinterpretAsShorts().selectFrom(u0)).add(v.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(u1))
+                    .add(v.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(u2));
+            v = IntVector.fromMemorySegment(TI, data, wb + 128, LE);
+            b2 = b2.add(v.reinterpretAsShorts().selectFrom(u0)).add(v.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(u1))
+                    .add(v.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(u2));
+            v = IntVector.fromMemorySegment(TI, data, wb + 192, LE);
+            b3 = b3.add(v.reinterpretAsShorts().selectFrom(u0)).add(v.lanewise(LSHR, 5).reinterpretAsShorts().selectFrom(u1))
+                    .add(v.lanewise(LSHR, 10).reinterpretAsShorts().selectFrom(u2));
             step++;
             piece++;
             if (piece == TRIPLET_FLUSH || step == steps) {
                 // Widened by hand, not in a helper: a vector passed to a call C2 does not inline is
                 // boxed, and that allocation per piece (~26 MB per B2 token) cost more than the GC made up for.
-                ((IntVector) accA.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, d)).intoArray(dots, d);
-                ((IntVector) accA.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 16)).intoArray(dots, d + 16);
-                ((IntVector) accB.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, d + 32)).intoArray(dots, d + 32);
-                ((IntVector) accB.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 48)).intoArray(dots, d + 48);
-                ((IntVector) accC.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, d + 64)).intoArray(dots, d + 64);
-                ((IntVector) accC.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 80)).intoArray(dots, d + 80);
-                ((IntVector) accD.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, d + 96)).intoArray(dots, d + 96);
-                ((IntVector) accD.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, d + 112)).intoArray(dots, d + 112);
-                accA = ShortVector.zero(TS);
-                accB = accA;
-                accC = accA;
-                accD = accA;
+                int da = dotsA + d;
+                int db = dotsB + d;
+                ((IntVector) a0.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, da)).intoArray(dots, da);
+                ((IntVector) a0.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, da + 16)).intoArray(dots, da + 16);
+                ((IntVector) a1.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, da + 32)).intoArray(dots, da + 32);
+                ((IntVector) a1.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, da + 48)).intoArray(dots, da + 48);
+                ((IntVector) a2.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, da + 64)).intoArray(dots, da + 64);
+                ((IntVector) a2.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, da + 80)).intoArray(dots, da + 80);
+                ((IntVector) a3.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, da + 96)).intoArray(dots, da + 96);
+                ((IntVector) a3.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, da + 112)).intoArray(dots, da + 112);
+                ((IntVector) b0.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, db)).intoArray(dots, db);
+                ((IntVector) b0.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, db + 16)).intoArray(dots, db + 16);
+                ((IntVector) b1.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, db + 32)).intoArray(dots, db + 32);
+                ((IntVector) b1.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, db + 48)).intoArray(dots, db + 48);
+                ((IntVector) b2.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, db + 64)).intoArray(dots, db + 64);
+                ((IntVector) b2.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, db + 80)).intoArray(dots, db + 80);
+                ((IntVector) b3.convertShape(S2I, TI, 0)).add(IntVector.fromArray(TI, dots, db + 96)).intoArray(dots, db + 96);
+                ((IntVector) b3.convertShape(S2I, TI, 1)).add(IntVector.fromArray(TI, dots, db + 112)).intoArray(dots, db + 112);
+                a0 = ShortVector.zero(TS);
+                a1 = a0;
+                a2 = a0;
+                a3 = a0;
+                b0 = a0;
+                b1 = a0;
+                b2 = a0;
+                b3 = a0;
                 piece = 0;
                 if (step == steps) {
                     step = 0;

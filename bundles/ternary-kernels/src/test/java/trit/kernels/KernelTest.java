@@ -172,8 +172,9 @@ class KernelTest {
 
     /**
      * One token over 1 to 9 blocks of 128 rows, whole and with a short last block, at one thread
-     * and at two (where the parts' block ranges differ): the vector kernel's one loop over a span
-     * of blocks ends pieces at both the flush limit and each block's end.
+     * and at two (where the parts' block ranges differ): the vector kernel reads the two halves of
+     * a part's blocks as two streams (an odd last block alone, paired with itself), and its loop
+     * ends pieces at both the flush limit and each block's end.
      */
     @Test
     void i2sOneTokenOverEveryBlockCountMatchesScalar() {
