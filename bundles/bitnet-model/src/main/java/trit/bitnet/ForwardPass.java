@@ -2,6 +2,7 @@ package trit.bitnet;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.concurrent.ForkJoinTask;
 import java.util.function.Supplier;
 
 import trit.api.kernel.TernaryKernel;
@@ -108,8 +109,9 @@ public final class ForwardPass {
             int kv = c.kvDim();
             cache(s, s.keys[l], pos, s.k, 0, kv);
             cache(s, s.values[l], pos, s.v, 0, kv);
-            cacheToFloats(s, l, pos + 1);
-            attention(s, pos);
+            AttentionScratch a = s.attentionScratch(0);
+            cacheToFloats(s, l, 0, pos + 1, a.halves);
+            attention(s, a, pos);
             trace("kqv_out", l, "CONT", pos, s.attention, d);
             rmsNorm(s.h, s.attention, layer.attnSubNorm(), c.rmsEps());
             trace("attn_sub_norm", l, "MUL", pos, s.h, d);
@@ -227,13 +229,7 @@ public final class ForwardPass {
             cache(s, s.keys[l], pos, s.kB, b * kv, kv);
             cache(s, s.values[l], pos, s.vB, b * kv, kv);
         }
-        cacheToFloats(s, l, s.position + n);
-        for (int b = 0; b < n; b++) {
-            // Causal: the cache holds the whole batch, and attention at pos reads positions 0..pos only.
-            System.arraycopy(s.qB, b * d, s.q, 0, d);
-            attention(s, s.position + b);
-            rmsNorm(s.hB, b * d, s.attention, 0, layer.attnSubNorm(), eps);
-        }
+        attendBatch(s, layer, l, n, Math.min(kernel.threads(), n));
         kernel.quantize(s.hB, n, d, s.embeddingBatch);
         kernel.ternaryMatmul(layer.wo(), s.embeddingBatch, s.oB);
         addRows(s.xB, s.oB, n * d);
@@ -255,6 +251,62 @@ public final class ForwardPass {
         kernel.quantize(s.gateB, n, stride, s.ffnBatch);
         kernel.ternaryMatmul(layer.down(), s.ffnBatch, s.oB);
         addRows(s.xB, s.oB, n * d);
+    }
+
+    /**
+     * The batch's {@code n} tokens through attention and its sub-norm into {@code hB}, on
+     * {@code parts} threads (the caller and the common fork-join pool): first each thread turns
+     * its share of the layer's F16 cache into floats, then thread {@code p} attends tokens
+     * {@code p, p + parts, …}, so the longer attention of later positions is shared evenly. The
+     * tokens are independent (each reads the cache up to its own position), so the numbers are
+     * those of one thread. At two threads this was most of what made a long prompt slower per
+     * token than a short one: the ternary products ran on both threads, attention on one.
+     */
+    private void attendBatch(Session s, BitnetModel.Layer layer, int l, int n, int parts) {
+        int positions = s.position + n;
+        if (parts <= 1) {
+            AttentionScratch a = s.attentionScratch(0);
+            cacheToFloats(s, l, 0, positions, a.halves);
+            attendRows(s, a, layer, n, 0, 1);
+            return;
+        }
+        int chunk = Session.CACHE_CHUNK;
+        int share = ((positions + parts - 1) / parts + chunk - 1) / chunk * chunk;
+        onParts(s, parts, (a, p) -> cacheToFloats(s, l, Math.min(positions, p * share), Math.min(positions, (p + 1) * share), a.halves));
+        onParts(s, parts, (a, p) -> attendRows(s, a, layer, n, p, parts));
+    }
+
+    /** Work of one thread of {@link #onParts}, with that thread's scratch. */
+    private interface PartTask {
+        void run(AttentionScratch a, int part);
+    }
+
+    /** Runs {@code task} for parts {@code 1 .. parts-1} in the common fork-join pool and part 0 on the caller; returns when all are done. */
+    private static void onParts(Session s, int parts, PartTask task) {
+        ForkJoinTask<?>[] forked = new ForkJoinTask<?>[parts - 1];
+        for (int p = 1; p < parts; p++) {
+            AttentionScratch a = s.attentionScratch(p); // made here, before another thread reads the session
+            int part = p;
+            forked[p - 1] = ForkJoinTask.adapt(() -> task.run(a, part)).fork();
+        }
+        try {
+            task.run(s.attentionScratch(0), 0);
+        } finally {
+            for (ForkJoinTask<?> t : forked) {
+                t.join();
+            }
+        }
+    }
+
+    /** Tokens {@code first, first + every, …} of the batch: attention, then the sub-norm into their rows of {@code hB}. */
+    private void attendRows(Session s, AttentionScratch a, BitnetModel.Layer layer, int n, int first, int every) {
+        int d = model.config().embedding();
+        for (int b = first; b < n; b += every) {
+            // Causal: the cache holds the whole batch, and attention at pos reads positions 0..pos only.
+            System.arraycopy(s.qB, b * d, a.q, 0, d);
+            attention(s, a, s.position + b);
+            rmsNorm(s.hB, b * d, a.attention, 0, layer.attnSubNorm(), model.config().rmsEps());
+        }
     }
 
     private static void addRows(float[] x, float[] delta, int n) {
@@ -330,26 +382,26 @@ public final class ForwardPass {
      * in float and those sums in double; output {@code Σ_j F16(p_j)·V_j}, again as its F16 dot
      * product over the cache slots it attends (used positions rounded up to 32).
      */
-    private void attention(Session s, int pos) {
+    private void attention(Session s, AttentionScratch a, int pos) {
         ModelConfig c = model.config();
         int headDim = c.headDim();
         int kv = c.kvDim();
         int group = c.heads() / c.kvHeads();
         float scale = 1.0f / (float) Math.sqrt((float) headDim);
         int slots = Math.max(32, (pos + 32) & ~31);
-        float[] scores = s.scores;
+        float[] scores = a.scores;
         for (int h = 0; h < c.heads(); h++) {
             int kvFrom = (h / group) * headDim;
             for (int d = 0; d < headDim; d++) {
-                s.query16[d] = Float.float16ToFloat(Float.floatToFloat16(s.q[h * headDim + d]));
+                a.query16[d] = Float.float16ToFloat(Float.floatToFloat16(a.q[h * headDim + d]));
             }
             float max = Float.NEGATIVE_INFINITY;
             int j = 0;
             for (; j + 3 <= pos; j += 4) {
-                GgmlNumerics.dotF16x4(s.query16, 0, s.keysF, j * kv + kvFrom, kv, headDim, s.lanes, scores, j);
+                GgmlNumerics.dotF16x4(a.query16, 0, s.keysF, j * kv + kvFrom, kv, headDim, a.lanes, scores, j);
             }
             for (; j <= pos; j++) {
-                scores[j] = GgmlNumerics.dotF16(s.query16, 0, s.keysF, j * kv + kvFrom, headDim, s.lanes);
+                scores[j] = GgmlNumerics.dotF16(a.query16, 0, s.keysF, j * kv + kvFrom, headDim, a.lanes);
             }
             for (j = 0; j <= pos; j++) {
                 scores[j] *= scale;
@@ -366,23 +418,22 @@ public final class ForwardPass {
             for (j = 0; j <= pos; j++) {
                 scores[j] = Float.float16ToFloat(Float.floatToFloat16(scores[j] * inverse));
             }
-            GgmlNumerics.weightedSum(scores, pos, slots, s.valuesF, kv, kvFrom, headDim, s.attention, h * headDim,
-                    s.partials, s.sums);
+            GgmlNumerics.weightedSum(scores, pos, slots, s.valuesF, kv, kvFrom, headDim, a.attention, h * headDim,
+                    a.partials, a.sums);
         }
     }
 
     /**
-     * Positions {@code 0 .. positions-1} of layer {@code layer}'s F16 K and V cache as floats in
+     * Positions {@code first .. end-1} of layer {@code layer}'s F16 K and V cache as floats in
      * the session's {@code keysF}/{@code valuesF}: bulk copies of {@link Session#CACHE_CHUNK}
      * positions out of the segment, then plain conversion loops (C2 makes them the conversion
      * instruction). A copy per row of one head instead cost more than all the ternary products
      * of a long prompt together: its fixed cost dwarfs 64 or 128 values.
      */
-    private static void cacheToFloats(Session s, int layer, int positions) {
+    private static void cacheToFloats(Session s, int layer, int first, int end, short[] halves) {
         int kv = s.keysF.length / s.contextLength;
-        short[] halves = s.cacheChunk;
-        for (int from = 0; from < positions; from += Session.CACHE_CHUNK) {
-            int n = Math.min(Session.CACHE_CHUNK, positions - from) * kv;
+        for (int from = first; from < end; from += Session.CACHE_CHUNK) {
+            int n = Math.min(Session.CACHE_CHUNK, end - from) * kv;
             long offset = (long) from * kv * Short.BYTES;
             MemorySegment.copy(s.keys[layer], Session.HALF, offset, halves, 0, n);
             int base = from * kv;

@@ -52,6 +52,9 @@ public final class Session implements AutoCloseable {
     final QuantizedActivations embeddingActivations;
     final QuantizedActivations ffnActivations;
 
+    /** Attention's scratch per thread: [0] is the arrays above, more are made when a prefill first attends on more threads. */
+    private AttentionScratch[] attentionScratch;
+
     /** Tokens {@link ForwardPass#prefill} evaluates together, and its row-major buffers of that many rows. */
     final int batch;
     final float[] xB;
@@ -128,6 +131,19 @@ public final class Session implements AutoCloseable {
         upB = new float[batch * ff];
         embeddingBatch = new QuantizedActivations(d, batch);
         ffnBatch = new QuantizedActivations(ff, batch);
+        attentionScratch = new AttentionScratch[] {new AttentionScratch(q, attention, query16, scores, lanes, partials, sums, cacheChunk)};
+    }
+
+    /** The attention scratch of thread {@code part}; made on first use, on the session's own thread. */
+    AttentionScratch attentionScratch(int part) {
+        if (part >= attentionScratch.length) {
+            AttentionScratch[] more = java.util.Arrays.copyOf(attentionScratch, part + 1);
+            for (int i = attentionScratch.length; i <= part; i++) {
+                more[i] = AttentionScratch.sizedAs(attentionScratch[0]);
+            }
+            attentionScratch = more;
+        }
+        return attentionScratch[part];
     }
 
     /** The next position to be evaluated (tokens evaluated so far). */
