@@ -2,8 +2,9 @@ package trit.bitnet;
 
 /**
  * The arrays one thread's attention of one token works in: the token's query, its output, the
- * intermediate rows of scores and partial sums, and a buffer for turning the F16 cache into floats. A session keeps one per thread that computes
- * attention for it, so the tokens of a prompt batch can be attended on several threads at once.
+ * intermediate rows of scores and partial sums, and a buffer for turning the F16 cache into
+ * floats. A session keeps one per thread that computes attention for it, so the tokens of a
+ * prompt batch can be attended on several threads at once.
  */
 final class AttentionScratch {
 

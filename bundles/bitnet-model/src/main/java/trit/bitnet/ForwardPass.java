@@ -272,7 +272,8 @@ public final class ForwardPass {
         }
         int chunk = Session.CACHE_CHUNK;
         int share = ((positions + parts - 1) / parts + chunk - 1) / chunk * chunk;
-        onParts(s, parts, (a, p) -> cacheToFloats(s, l, Math.min(positions, p * share), Math.min(positions, (p + 1) * share), a.halves));
+        onParts(s, parts, (a, p) ->
+                cacheToFloats(s, l, Math.min(positions, p * share), Math.min(positions, (p + 1) * share), a.halves));
         onParts(s, parts, (a, p) -> attendRows(s, a, layer, n, p, parts));
     }
 
@@ -281,7 +282,11 @@ public final class ForwardPass {
         void run(AttentionScratch a, int part);
     }
 
-    /** Runs {@code task} for parts {@code 1 .. parts-1} in the common fork-join pool and part 0 on the caller; returns when all are done. */
+    /**
+     * Runs {@code task} for parts {@code 1 .. parts-1} in the common fork-join pool and part 0 on
+     * the caller, and returns when all are done (a part nobody has started yet, the caller runs
+     * itself when it joins, so a busy pool delays the batch but cannot stall it).
+     */
     private static void onParts(Session s, int parts, PartTask task) {
         ForkJoinTask<?>[] forked = new ForkJoinTask<?>[parts - 1];
         for (int p = 1; p < parts; p++) {

@@ -52,7 +52,10 @@ public final class Session implements AutoCloseable {
     final QuantizedActivations embeddingActivations;
     final QuantizedActivations ffnActivations;
 
-    /** Attention's scratch per thread: [0] is the arrays above, more are made when a prefill first attends on more threads. */
+    /**
+     * Attention's scratch per thread: [0] holds the arrays above; more are made when a prefill
+     * first attends on more threads.
+     */
     private AttentionScratch[] attentionScratch;
 
     /** Tokens {@link ForwardPass#prefill} evaluates together, and its row-major buffers of that many rows. */
