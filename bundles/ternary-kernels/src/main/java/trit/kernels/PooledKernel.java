@@ -51,7 +51,7 @@ abstract class PooledKernel implements TernaryKernel {
     private void ternaryMatmul(Weights w, QuantizedActivations x, float[] y, int threads) {
         Checks.ternary(w, x, y, name, Weights.GGML.equals(w.layout()) || computesWith(w));
         synchronized (ternaryTask) {
-            beforeTernary(w, x);
+            beforeTernary(w, x, threads);
             ternaryTask.set(w, x, y);
             try {
                 pool.run(ternaryTask, w.m(), rowGrain(w), (long) w.k() * w.m() * x.rows(), threads);
@@ -102,8 +102,16 @@ abstract class PooledKernel implements TernaryKernel {
     /** Quantizes row {@code r} of {@code x} (starting at {@code offset}) into {@code out}. */
     abstract void quantizeRow(float[] x, int offset, int k, QuantizedActivations out, int r);
 
-    /** Called once per ternary product, on the calling thread, before rows are computed. */
-    void beforeTernary(Weights w, QuantizedActivations x) {
+    /** Called once per ternary product, on the calling thread, before rows are computed; may use {@link #runOnPool}. */
+    void beforeTernary(Weights w, QuantizedActivations x, int threads) {
+    }
+
+    /**
+     * Runs {@code task} over {@code rows} rows on at most {@code threads} of the pool's threads,
+     * as a product does: for work per token that every row of the next product reads.
+     */
+    final void runOnPool(RowPool.RowTask task, int rows, long work, int threads) {
+        pool.run(task, rows, 1, work, threads);
     }
 
     /** Output rows {@code [from, to)} of {@code y = W · x} for every token row of {@code x}. */

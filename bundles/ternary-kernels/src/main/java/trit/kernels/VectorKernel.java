@@ -130,6 +130,7 @@ public class VectorKernel extends PooledKernel {
     private int tableK = -1;
     private int tableRows;
     private int[] blockSums = new int[0];
+    private final TableTask tableTask = new TableTask();
 
     @Activate
     public VectorKernel(KernelConfiguration config) {
@@ -199,9 +200,9 @@ public class VectorKernel extends PooledKernel {
     // ---- ternary products --------------------------------------------------------------------
 
     @Override
-    void beforeTernary(Weights w, QuantizedActivations x) {
+    void beforeTernary(Weights w, QuantizedActivations x, int threads) {
         if (TRIPLET_LAYOUT.equals(w.layout())) {
-            buildTripletTables(x);
+            buildTripletTables(x, threads);
             return;
         }
         int n = x.rows() * x.k();
@@ -372,7 +373,7 @@ public class VectorKernel extends PooledKernel {
      * Per token and triplet of inputs: the 27 values w₀·q₀ + w₁·q₁ + w₂·q₂ at index
      * 9·(w₀+1) + 3·(w₁+1) + (w₂+1), in 32 lanes; inputs past k count as 0.
      */
-    private void buildTripletTables(QuantizedActivations x) {
+    private void buildTripletTables(QuantizedActivations x, int threads) {
         int k = x.k();
         int triplets = 3 * steps(k);
         int n = x.rows() * triplets * 32;
@@ -390,11 +391,27 @@ public class VectorKernel extends PooledKernel {
         }
         tableK = -1; // until the tables below are complete
         System.arraycopy(q, 0, tableInput, 0, inputs);
+        // A prompt batch's tables are a few per cent of its products: made on the pool's threads too, token by token.
+        tableTask.set(x);
+        try {
+            runOnPool(tableTask, x.rows(), 11L * x.rows() * k, threads);
+        } finally {
+            tableTask.set(null);
+        }
+        tableK = k;
+        tableRows = x.rows();
+    }
+
+    /** The tables of tokens {@code [from, to)} of {@code x} into {@link #tripletTables}. */
+    private void buildTripletTables(QuantizedActivations x, int from, int to) {
+        int k = x.k();
+        int triplets = 3 * steps(k);
+        byte[] q = x.values();
         MemorySegment t = tripletTables;
         ShortVector wa = ShortVector.fromArray(TS, TRIPLET_W, 0);
         ShortVector wb = ShortVector.fromArray(TS, TRIPLET_W, 32);
         ShortVector wc = ShortVector.fromArray(TS, TRIPLET_W, 64);
-        for (int row = 0; row < x.rows(); row++) {
+        for (int row = from; row < to; row++) {
             int base = row * k;
             for (int i = 0; i < triplets; i++) {
                 int j = 3 * i;
@@ -404,8 +421,20 @@ public class VectorKernel extends PooledKernel {
                 wa.mul(q0).add(wb.mul(q1)).add(wc.mul(q2)).intoMemorySegment(t, 64L * (row * triplets + i), LE);
             }
         }
-        tableK = k;
-        tableRows = x.rows();
+    }
+
+    /** {@link #buildTripletTables(QuantizedActivations, int, int)} as the pool's task: its argument in a field, no allocation per call. */
+    private final class TableTask implements RowPool.RowTask {
+        private QuantizedActivations x;
+
+        void set(QuantizedActivations x) {
+            this.x = x;
+        }
+
+        @Override
+        public void rows(int part, int from, int to) {
+            buildTripletTables(x, from, to);
+        }
     }
 
     private void tripletRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
