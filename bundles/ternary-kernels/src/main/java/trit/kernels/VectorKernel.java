@@ -391,7 +391,9 @@ public class VectorKernel extends PooledKernel {
         }
         tableK = -1; // until the tables below are complete
         System.arraycopy(q, 0, tableInput, 0, inputs);
-        // A prompt batch's tables are a few per cent of its products: made on the pool's threads too, token by token.
+        // A prompt batch's tables are a few per cent of its products: made on the pool's threads too,
+        // token by token. Work as the pool weighs it (to decide whether waking threads pays): ~11
+        // operations per input, so one token's tables stay on the caller.
         tableTask.set(x);
         try {
             runOnPool(tableTask, x.rows(), 11L * x.rows() * k, threads);
@@ -423,7 +425,10 @@ public class VectorKernel extends PooledKernel {
         }
     }
 
-    /** {@link #buildTripletTables(QuantizedActivations, int, int)} as the pool's task: its argument in a field, no allocation per call. */
+    /**
+     * {@link #buildTripletTables(QuantizedActivations, int, int)} as the pool's task: its argument
+     * in a field, nothing allocated per call.
+     */
     private final class TableTask implements RowPool.RowTask {
         private QuantizedActivations x;
 
