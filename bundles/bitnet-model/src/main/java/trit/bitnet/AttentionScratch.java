@@ -8,34 +8,39 @@ package trit.bitnet;
  */
 final class AttentionScratch {
 
+    /** Positions of the F16 cache converted per bulk copy. */
+    static final int CACHE_CHUNK = 64;
+
     final float[] q;
     final float[] attention;
     final float[] query16;
+    /** Whole 16-slot chunks: softmax sums them. */
     final float[] scores;
     /** Eight lanes, for reductions in a fixed order. */
-    final float[] lanes;
+    final float[] lanes = new float[8];
     /** The 64 partial sums per output of attention's weighted sum, and their double totals. */
     final float[] partials;
     final double[] sums;
-    /** A bulk copy's worth of the F16 cache, {@link Session#CACHE_CHUNK} positions, on its way to floats. */
+    /** A bulk copy's worth of the F16 cache, {@link #CACHE_CHUNK} positions, on its way to floats. */
     final short[] halves;
 
-    AttentionScratch(float[] q, float[] attention, float[] query16, float[] scores, float[] lanes, float[] partials,
-                     double[] sums, short[] halves) {
-        this.q = q;
-        this.attention = attention;
-        this.query16 = query16;
-        this.scores = scores;
-        this.lanes = lanes;
-        this.partials = partials;
-        this.sums = sums;
-        this.halves = halves;
+    AttentionScratch(ModelConfig config, int contextLength) {
+        q = new float[config.embedding()];
+        attention = new float[config.embedding()];
+        query16 = new float[config.headDim()];
+        scores = new float[slots(contextLength)];
+        partials = new float[64 * config.headDim()];
+        sums = new double[config.headDim()];
+        halves = new short[CACHE_CHUNK * config.kvDim()];
     }
 
-    /** Scratch of the same sizes as {@code like}, its own arrays. */
-    static AttentionScratch sizedAs(AttentionScratch like) {
-        return new AttentionScratch(new float[like.q.length], new float[like.attention.length],
-                new float[like.query16.length], new float[like.scores.length], new float[like.lanes.length],
-                new float[like.partials.length], new double[like.sums.length], new short[like.halves.length]);
+    /** Heap bytes of one scratch, approximately (for a session's memory accounting). */
+    static long bytes(ModelConfig config, int contextLength) {
+        long floats = 2L * config.embedding() + 65L * config.headDim() + slots(contextLength) + 8;
+        return floats * Float.BYTES + (long) config.headDim() * Double.BYTES + (long) CACHE_CHUNK * config.kvDim() * Short.BYTES;
+    }
+
+    private static int slots(int contextLength) {
+        return (contextLength + 31) & ~31;
     }
 }

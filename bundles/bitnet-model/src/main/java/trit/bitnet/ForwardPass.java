@@ -270,7 +270,7 @@ public final class ForwardPass {
             attendRows(s, a, layer, n, 0, 1);
             return;
         }
-        int chunk = Session.CACHE_CHUNK;
+        int chunk = AttentionScratch.CACHE_CHUNK;
         int share = ((positions + parts - 1) / parts + chunk - 1) / chunk * chunk;
         onParts(s, parts, (a, p) ->
                 cacheToFloats(s, l, Math.min(positions, p * share), Math.min(positions, (p + 1) * share), a.halves));
@@ -430,15 +430,15 @@ public final class ForwardPass {
 
     /**
      * Positions {@code first .. end-1} of layer {@code layer}'s F16 K and V cache as floats in
-     * the session's {@code keysF}/{@code valuesF}: bulk copies of {@link Session#CACHE_CHUNK}
+     * the session's {@code keysF}/{@code valuesF}: bulk copies of {@link AttentionScratch#CACHE_CHUNK}
      * positions out of the segment, then plain conversion loops (C2 makes them the conversion
      * instruction). A copy per row of one head instead cost more than all the ternary products
      * of a long prompt together: its fixed cost dwarfs 64 or 128 values.
      */
     private static void cacheToFloats(Session s, int layer, int first, int end, short[] halves) {
         int kv = s.keysF.length / s.contextLength;
-        for (int from = first; from < end; from += Session.CACHE_CHUNK) {
-            int n = Math.min(Session.CACHE_CHUNK, end - from) * kv;
+        for (int from = first; from < end; from += AttentionScratch.CACHE_CHUNK) {
+            int n = Math.min(AttentionScratch.CACHE_CHUNK, end - from) * kv;
             long offset = (long) from * kv * Short.BYTES;
             MemorySegment.copy(s.keys[layer], Session.HALF, offset, halves, 0, n);
             int base = from * kv;

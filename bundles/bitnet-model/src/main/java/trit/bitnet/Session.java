@@ -31,30 +31,21 @@ public final class Session implements AutoCloseable {
     final float[] gate;
     final float[] up;
     final float[] ffn;
-    final float[] scores;
     final float[] logits;
-    final float[] query16;
     /** One layer's K and V cache at positions 0..pos as floats, {@code [pos][kvDim]}. */
     final float[] keysF;
     final float[] valuesF;
-    /** Positions of the F16 cache converted per bulk copy, and the copy's buffer. */
-    static final int CACHE_CHUNK = 64;
-    final short[] cacheChunk;
-    /** The 64 partial sums per output of attention's weighted sum, and their double totals. */
-    final float[] partials;
-    final double[] sums;
     final float[] ropeCos;
     final float[] ropeSin;
     /** One position's K or V as F16, converted before one bulk copy into the segment. */
     final short[] kvBits;
-    /** Eight lanes, for reductions in a fixed order. */
-    final float[] lanes = new float[8];
     final QuantizedActivations embeddingActivations;
     final QuantizedActivations ffnActivations;
 
+    private final ModelConfig config;
     /**
-     * Attention's scratch per thread: [0] holds the arrays above; more are made when a prefill
-     * first attends on more threads.
+     * Attention's scratch per thread ({@link #q} and {@link #attention} are those of [0]); more are
+     * made when a prefill first attends on more threads.
      */
     private AttentionScratch[] attentionScratch;
 
@@ -100,24 +91,21 @@ public final class Session implements AutoCloseable {
         }
         x = new float[d];
         h = new float[d];
-        q = new float[d];
+        this.config = config;
+        attentionScratch = new AttentionScratch[] {new AttentionScratch(config, contextLength)};
+        q = attentionScratch[0].q;
         k = new float[kv];
         v = new float[kv];
-        attention = new float[d];
+        attention = attentionScratch[0].attention;
         o = new float[d];
         // FFN rows at the padded width: the padding stays zero and quantizes to zero.
         int ff = config.feedForwardPadded();
         gate = new float[ff];
         up = new float[ff];
         ffn = new float[ff];
-        scores = new float[(contextLength + 31) & ~31]; // softmax sums whole 16-slot chunks
         logits = new float[config.vocabulary()];
-        query16 = new float[config.headDim()];
         keysF = new float[contextLength * kv];
         valuesF = new float[contextLength * kv];
-        cacheChunk = new short[CACHE_CHUNK * kv];
-        partials = new float[64 * config.headDim()];
-        sums = new double[config.headDim()];
         kvBits = new short[kv];
         ropeCos = new float[config.ropeDims() / 2];
         ropeSin = new float[config.ropeDims() / 2];
@@ -134,7 +122,6 @@ public final class Session implements AutoCloseable {
         upB = new float[batch * ff];
         embeddingBatch = new QuantizedActivations(d, batch);
         ffnBatch = new QuantizedActivations(ff, batch);
-        attentionScratch = new AttentionScratch[] {new AttentionScratch(q, attention, query16, scores, lanes, partials, sums, cacheChunk)};
     }
 
     /** The attention scratch of thread {@code part}; made on first use, on the session's own thread. */
@@ -142,7 +129,7 @@ public final class Session implements AutoCloseable {
         if (part >= attentionScratch.length) {
             AttentionScratch[] more = java.util.Arrays.copyOf(attentionScratch, part + 1);
             for (int i = attentionScratch.length; i <= part; i++) {
-                more[i] = AttentionScratch.sizedAs(attentionScratch[0]);
+                more[i] = new AttentionScratch(config, contextLength);
             }
             attentionScratch = more;
         }
@@ -169,15 +156,17 @@ public final class Session implements AutoCloseable {
         return 2L * config.layers() * contextLength * config.kvDim() * Short.BYTES;
     }
 
-    /** Heap bytes of the scratch space (activations, scores, logits) of one session, approximately. */
-    public static long scratchBytes(ModelConfig config, int contextLength) {
+    /**
+     * Heap bytes of the scratch space (activations, scores, logits) of one session whose prompts
+     * are attended on {@code threads} threads, approximately.
+     */
+    public static long scratchBytes(ModelConfig config, int contextLength, int threads) {
         long batch = Math.min(PREFILL_BATCH, contextLength);
-        long floats = (6L + 4 * batch) * config.embedding() + (2L + 2 * batch) * config.kvDim()
-                + (3L + 2 * batch) * config.feedForwardPadded() + (contextLength + 31) + config.vocabulary()
-                + 67L * config.headDim() + (2L * contextLength + CACHE_CHUNK / 2) * config.kvDim()
-                + config.ropeDims();
+        long floats = (4L + 4 * batch) * config.embedding() + (2L + 2 * batch) * config.kvDim()
+                + (3L + 2 * batch) * config.feedForwardPadded() + config.vocabulary()
+                + 2L * contextLength * config.kvDim() + config.ropeDims();
         long quantized = (1 + batch) * (config.embedding() + config.feedForwardPadded() + 64);
-        return floats * Float.BYTES + quantized;
+        return floats * Float.BYTES + quantized + Math.max(1, threads) * AttentionScratch.bytes(config, contextLength);
     }
 
     static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT;

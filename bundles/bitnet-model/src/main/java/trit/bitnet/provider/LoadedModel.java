@@ -106,10 +106,11 @@ final class LoadedModel {
                         + " tokens, the model's embedding " + mc.vocabulary());
             }
             int context = contextLength(config, mc);
-            long perSession = Session.kvCacheBytes(mc, context) + Session.scratchBytes(mc, context);
+            TernaryKernel kernel = kernels.get();
+            // A prompt's attention runs on the kernel's threads, each with scratch of its own.
+            long perSession = Session.kvCacheBytes(mc, context) + Session.scratchBytes(mc, context, kernel.threads());
             checkMemory(config, perSession, context);
             String id = modelId(config, gguf, file);
-            TernaryKernel kernel = kernels.get();
             model.prepare(kernel); // repack for the kernel now, not during the first request
             for (int i = 0; i < config.max_concurrent(); i++) {
                 sessions.add(new Session(mc, context));
