@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import trit.api.kernel.WeightFormat;
+import trit.api.kernel.Weights;
 
 /**
  * Where each weight of each format lies, one weight at a time: the readable definition of the
@@ -29,6 +30,31 @@ final class Formats {
         int plane = j / 32;
         int b = data.get(ValueLayout.JAVA_BYTE, block * 32 + j % 32) & 0xFF;
         return (b >>> (6 - 2 * plane)) & 3;
+    }
+
+    /**
+     * The I2_S codes of row {@code r} of {@code w} (GGML layout) into {@code codes[0 .. k)}, whole
+     * row at once ({@code packed} holds its {@code k / 4} bytes on the way): what repacking reads.
+     * Code 3 is no ternary weight; a row holding one is refused with the element named.
+     */
+    static void i2sRowCodes(Weights w, int r, byte[] packed, byte[] codes) {
+        int k = w.k();
+        MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * (k / 4), packed, 0, k / 4);
+        for (int c = 0; c < k / 128; c++) {
+            for (int i = 0; i < 32; i++) {
+                int v = packed[32 * c + i];
+                codes[128 * c + i] = (byte) ((v >>> 6) & 3);
+                codes[128 * c + 32 + i] = (byte) ((v >>> 4) & 3);
+                codes[128 * c + 64 + i] = (byte) ((v >>> 2) & 3);
+                codes[128 * c + 96 + i] = (byte) (v & 3);
+            }
+        }
+        for (int i = 0; i < k; i++) {
+            if (codes[i] == 3) {
+                throw new IllegalArgumentException(w.describe() + ": element " + ((long) r * k + i)
+                        + " holds I2_S code 3, which is no ternary weight (the file is damaged)");
+            }
+        }
     }
 
     /**

@@ -210,6 +210,10 @@ public class VectorKernel extends PooledKernel {
             activations = new short[n];
         }
         byte[] q = x.values();
+        if (inLanes(w)) {
+            I2sLaneDots.permute(q, n, activations);
+            return;
+        }
         for (int i = 0; i < n; i++) {
             activations[i] = q[i];
         }
@@ -230,8 +234,8 @@ public class VectorKernel extends PooledKernel {
 
     @Override
     void ternaryRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
-        if (TRIPLET_LAYOUT.equals(w.layout())) {
-            tripletRows(w, x, y, part, from, to);
+        if (TRIPLET_LAYOUT.equals(w.layout()) || inLanes(w)) {
+            blockedRows(w, x, y, part, from, to);
             return;
         }
         int m = w.m();
@@ -304,6 +308,13 @@ public class VectorKernel extends PooledKernel {
 
     @Override
     public Weights prepare(Weights w, Arena arena) {
+        if (inLanes(w) && w.data().isMapped()) {
+            // The file's layout is the one computed with, but out of the mapping: a file mapping
+            // streams slower than anonymous memory (measured on the LM head, Zen 5).
+            MemorySegment copy = arena.allocate(w.data().byteSize(), 64);
+            copy.copyFrom(w.data());
+            return new Weights(w.name(), w.format(), w.k(), w.m(), copy, w.scale(), Weights.GGML);
+        }
         if (!TRIPLET_LOOKUP || w.format() != WeightFormat.I2_S || !Weights.GGML.equals(w.layout())) {
             return w;
         }
@@ -319,23 +330,8 @@ public class VectorKernel extends PooledKernel {
         for (int b = 0; b < blocks; b++) {
             java.util.Arrays.fill(block, ZERO_STEP); // rows past m (the last block) compute zeros
             for (int r = b * BLOCK_ROWS; r < Math.min(m, (b + 1) * BLOCK_ROWS); r++) {
-                MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, (long) r * (k / 4), packed, 0, k / 4);
-                java.util.Arrays.fill(codes, (byte) 1); // inputs past k: weight 0
-                for (int c = 0; c < k / 128; c++) {
-                    for (int i = 0; i < 32; i++) {
-                        int v = packed[32 * c + i];
-                        codes[128 * c + i] = (byte) ((v >>> 6) & 3);
-                        codes[128 * c + 32 + i] = (byte) ((v >>> 4) & 3);
-                        codes[128 * c + 64 + i] = (byte) ((v >>> 2) & 3);
-                        codes[128 * c + 96 + i] = (byte) (v & 3);
-                    }
-                }
-                for (int i = 0; i < k; i++) {
-                    if (codes[i] == 3) {
-                        throw new IllegalArgumentException(w.describe() + ": element " + ((long) r * k + i)
-                                + " holds I2_S code 3, which is no ternary weight (the file is damaged)");
-                    }
-                }
+                java.util.Arrays.fill(codes, k, codes.length, (byte) 1); // inputs past k: weight 0
+                Formats.i2sRowCodes(w, r, packed, codes);
                 int lane = (r - b * BLOCK_ROWS) % 32;
                 int group = (r - b * BLOCK_ROWS) / 32;
                 for (int s = 0; s < steps; s++) {
@@ -442,52 +438,82 @@ public class VectorKernel extends PooledKernel {
         }
     }
 
-    private void tripletRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
+    /** Whether {@code w} is I2_S in the file's layout and this JVM computes it in 16-bit lanes ({@link I2sLaneDots}). */
+    private static boolean inLanes(Weights w) {
+        return I2sLaneDots.APPLIES && w.format() == WeightFormat.I2_S && Weights.GGML.equals(w.layout());
+    }
+
+    /**
+     * Rows {@code [from, to)} of a product in blocks of rows: {@link #TRIPLET_LAYOUT}'s blocks of
+     * {@value #BLOCK_ROWS} where 512-bit short lookups exist; where 256 bits are the widest, the
+     * file's I2_S rows one by one ({@link I2sLaneDots}). One of the two per JVM, fixed when the
+     * class loads.
+     */
+    private void blockedRows(Weights w, QuantizedActivations x, float[] y, int part, int from, int to) {
+        boolean lanes = !TRIPLET_LOOKUP;
         int m = w.m();
-        int steps = steps(w.k());
-        int tableStride = 3 * steps * 32;
-        long blockBytes = (long) steps * STEP_BYTES;
-        int firstBlock = from / BLOCK_ROWS;
-        int endBlock = (to + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        int k = w.k();
+        int steps = lanes ? k / 128 : steps(k);
+        int blockRows = lanes ? 1 : BLOCK_ROWS;
+        long blockBytes = lanes ? k / 4 : (long) steps * STEP_BYTES;
+        // Where token t's inputs start: its tables, or its activations widened to shorts.
+        int inputStride = lanes ? k : 3 * steps * 32;
+        int firstBlock = from / blockRows;
+        int endBlock = (to + blockRows - 1) / blockRows;
         int blocks = endBlock - firstBlock;
         // One token: every block once, weights streamed in memory order.
         // Several tokens: runs of blocks small enough to stay in L2 while every token uses them,
         // so the weights come from memory once per batch, not once per token.
         int run = x.rows() == 1 ? blocks : (int) Math.min(blocks, Math.max(1, GEMM_BLOCK_BYTES / blockBytes));
-        int[] dots = rowDots(part, 2 * run * BLOCK_ROWS);
+        int[] dots = rowDots(part, 2 * run * blockRows);
         MemorySegment data = w.data();
-        MemorySegment tables = tripletTables;
         if (x.rows() == 1) {
             // Two streams, the first and the second half of the blocks (an odd last block alone,
             // paired with itself): one core keeps more weight lines in flight than with one.
             int pairs = blocks / 2;
             long at = firstBlock * blockBytes;
             if (pairs > 0) {
-                pairDots(data, at, at + pairs * blockBytes, pairs, steps, tables, 0, 0, dots, 0, pairs * BLOCK_ROWS);
+                blockDots(data, at, at + pairs * blockBytes, pairs, steps, 0, 0, dots, 0, pairs * blockRows);
             }
             if (blocks % 2 != 0) {
                 long last = at + 2L * pairs * blockBytes;
-                pairDots(data, last, last, 1, steps, tables, 0, 0, dots, (blocks - 1) * BLOCK_ROWS, blocks * BLOCK_ROWS);
+                blockDots(data, last, last, 1, steps, 0, 0, dots, (blocks - 1) * blockRows, blocks * blockRows);
             }
-            scaleDots(dots, 0, firstBlock * BLOCK_ROWS, x.scales()[0], w.scale(), y, 0, from, to);
+            scaleDots(dots, 0, firstBlock * blockRows, inputOffset(x, 0), x.scales()[0], w.scale(), y, 0, from, to);
             return;
         }
         for (int b0 = firstBlock; b0 < endBlock; b0 += run) {
             int n = Math.min(endBlock - b0, run);
-            int lo = Math.max(from, b0 * BLOCK_ROWS);
-            int hi = Math.min(to, (b0 + n) * BLOCK_ROWS);
+            int lo = Math.max(from, b0 * blockRows);
+            int hi = Math.min(to, (b0 + n) * blockRows);
             // Two tokens at a time over the same weights (the second stream's loads hit L1); an
             // odd last token is paired with itself.
             for (int t = 0; t < x.rows(); t += 2) {
                 int u = Math.min(t + 1, x.rows() - 1);
-                pairDots(data, b0 * blockBytes, b0 * blockBytes, n, steps, tables, t * tableStride, u * tableStride,
-                        dots, 0, run * BLOCK_ROWS);
-                scaleDots(dots, 0, b0 * BLOCK_ROWS, x.scales()[t], w.scale(), y, t * m, lo, hi);
+                blockDots(data, b0 * blockBytes, b0 * blockBytes, n, steps, t * inputStride, u * inputStride,
+                        dots, 0, run * blockRows);
+                scaleDots(dots, 0, b0 * blockRows, inputOffset(x, t), x.scales()[t], w.scale(), y, t * m, lo, hi);
                 if (u != t) {
-                    scaleDots(dots, run * BLOCK_ROWS, b0 * BLOCK_ROWS, x.scales()[u], w.scale(), y, u * m, lo, hi);
+                    scaleDots(dots, run * blockRows, b0 * blockRows, inputOffset(x, u), x.scales()[u], w.scale(), y, u * m,
+                            lo, hi);
                 }
             }
         }
+    }
+
+    /** The two-stream product of {@link #blockedRows}: {@link #pairDots} or {@link I2sLaneDots#dots}. */
+    private void blockDots(MemorySegment data, long atA, long atB, int blocks, int steps, int inA, int inB,
+                           int[] dots, int dotsA, int dotsB) {
+        if (TRIPLET_LOOKUP) {
+            pairDots(data, atA, atB, blocks, steps, tripletTables, inA, inB, dots, dotsA, dotsB);
+        } else {
+            I2sLaneDots.dots(data, atA, atB, blocks, steps, activations, inA, inB, dots, dotsA, dotsB);
+        }
+    }
+
+    /** What token {@code t}'s dots hold beyond Σ w·q: the lanes' codes are weights + 1, so Σ q more. */
+    private static int inputOffset(QuantizedActivations x, int t) {
+        return TRIPLET_LOOKUP ? 0 : x.sums()[t];
     }
 
     private int[] rowDots(int part, int n) {
@@ -497,11 +523,11 @@ public class VectorKernel extends PooledKernel {
         return rowDots[part];
     }
 
-    /** {@code y[yBase + r] = dots[at + r - firstRow] / s · scale} for rows {@code [from, to)}. */
-    private static void scaleDots(int[] dots, int at, int firstRow, float s, float scale, float[] y, int yBase,
+    /** {@code y[yBase + r] = (dots[at + r - firstRow] − offset) / s · scale} for rows {@code [from, to)}. */
+    private static void scaleDots(int[] dots, int at, int firstRow, int offset, float s, float scale, float[] y, int yBase,
                                   int from, int to) {
         for (int r = from; r < to; r++) {
-            y[yBase + r] = (float) dots[at + r - firstRow] / s * scale;
+            y[yBase + r] = (float) (dots[at + r - firstRow] - offset) / s * scale;
         }
     }
 

@@ -1,0 +1,101 @@
+package trit.kernels;
+
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.S2I;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * I2_S products where 256 bits are the widest vectors (AVX2, which has no 16-bit table lookup),
+ * straight from the file's layout. 32 bytes of an I2_S row, read as 16 little-endian shorts, hold
+ * 8 codes per lane: the code in bits {@code 2s, 2s+1} of lane {@code j} is that of input
+ * {@code 2j + OFFSET[s]} of the 128-input block. So the activations are put in that order once per
+ * product ({@link #permute}); then each code is shifted and masked out in place and multiplied by
+ * a plain vector of activations, 128 weights per load, with no widening of the weights and no
+ * broadcasts. The codes are weights + 1; the caller takes {@code Σq} back off.
+ */
+final class I2sLaneDots {
+
+    /** Whether this JVM's vectors are the width these products are made for. */
+    static final boolean APPLIES = ShortVector.SPECIES_PREFERRED.vectorBitSize() == 256;
+
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /** The input (within its block of 128) of lane j's code at bits 2s, 2s+1 is 2j + OFFSET[s]. */
+    private static final int[] OFFSET = {96, 64, 32, 0, 97, 65, 33, 1};
+    /** Blocks summed in 16-bit lanes before widening: each adds at most 8·2·128 = 2048 (32767 / 2048 = 16.0). */
+    private static final int FLUSH = 15;
+
+    private I2sLaneDots() {
+    }
+
+    /** {@code out[0 .. n)} = the int8 activations {@code q[0 .. n)} (n a multiple of 128) in lane order. */
+    static void permute(byte[] q, int n, short[] out) {
+        for (int c = 0; c < n; c += 128) {
+            for (int s = 0; s < 8; s++) {
+                for (int j = 0; j < 16; j++) {
+                    out[c + 16 * s + j] = q[c + 2 * j + OFFSET[s]];
+                }
+            }
+        }
+    }
+
+    /**
+     * Two streams of {@code rows} I2_S rows of {@code blocks} blocks each: {@code dots[dotsA + r]}
+     * = Σ code·q of the row at byte {@code atA + r·32·blocks} with the permuted inputs from
+     * {@code q[qA]}, and the same for B. One token's product runs two halves of its rows as A and
+     * B, a batch two tokens over the same rows, so both warm the one compiled loop. Vectors never
+     * leave the method: one handed to a call C2 does not inline is boxed.
+     */
+    static void dots(MemorySegment data, long atA, long atB, int rows, int blocks, short[] q, int qA, int qB,
+                     int[] dots, int dotsA, int dotsB) {
+        long rowBytes = 32L * blocks;
+        for (int r = 0; r < rows; r++) {
+            long ra = atA + rowBytes * r;
+            long rb = atB + rowBytes * r;
+            IntVector sumA = IntVector.zero(I);
+            IntVector sumB = sumA;
+            ShortVector a = ShortVector.zero(S);
+            ShortVector b = a;
+            int piece = 0;
+            for (int c = 0; c < blocks; c++) {
+                ShortVector va = ShortVector.fromMemorySegment(S, data, ra + 32L * c, LE);
+                ShortVector vb = ShortVector.fromMemorySegment(S, data, rb + 32L * c, LE);
+                int ia = qA + 128 * c;
+                int ib = qB + 128 * c;
+                a = a.add(va.and((short) 3).mul(ShortVector.fromArray(S, q, ia)));
+                b = b.add(vb.and((short) 3).mul(ShortVector.fromArray(S, q, ib)));
+                a = a.add(va.reinterpretAsInts().lanewise(LSHR, 2).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ia + 16)));
+                b = b.add(vb.reinterpretAsInts().lanewise(LSHR, 2).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ib + 16)));
+                a = a.add(va.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ia + 32)));
+                b = b.add(vb.reinterpretAsInts().lanewise(LSHR, 4).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ib + 32)));
+                a = a.add(va.reinterpretAsInts().lanewise(LSHR, 6).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ia + 48)));
+                b = b.add(vb.reinterpretAsInts().lanewise(LSHR, 6).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ib + 48)));
+                a = a.add(va.reinterpretAsInts().lanewise(LSHR, 8).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ia + 64)));
+                b = b.add(vb.reinterpretAsInts().lanewise(LSHR, 8).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ib + 64)));
+                a = a.add(va.reinterpretAsInts().lanewise(LSHR, 10).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ia + 80)));
+                b = b.add(vb.reinterpretAsInts().lanewise(LSHR, 10).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ib + 80)));
+                a = a.add(va.reinterpretAsInts().lanewise(LSHR, 12).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ia + 96)));
+                b = b.add(vb.reinterpretAsInts().lanewise(LSHR, 12).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ib + 96)));
+                a = a.add(va.reinterpretAsInts().lanewise(LSHR, 14).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ia + 112)));
+                b = b.add(vb.reinterpretAsInts().lanewise(LSHR, 14).reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ib + 112)));
+                piece++;
+                if (piece == FLUSH || c == blocks - 1) {
+                    sumA = sumA.add(a.convertShape(S2I, I, 0)).add(a.convertShape(S2I, I, 1));
+                    sumB = sumB.add(b.convertShape(S2I, I, 0)).add(b.convertShape(S2I, I, 1));
+                    a = ShortVector.zero(S);
+                    b = a;
+                    piece = 0;
+                }
+            }
+            dots[dotsA + r] = sumA.reduceLanes(ADD);
+            dots[dotsB + r] = sumB.reduceLanes(ADD);
+        }
+    }
+}
