@@ -40,7 +40,9 @@ import trit.api.kernel.Weights;
  * <p>I2_S on AVX-512BW: {@link #prepare} repacks the weights into {@link #TRIPLET_LAYOUT} and each
  * product looks up, for 32 rows at once, the precomputed value of every triplet of inputs (the
  * idea of bitnet.cpp's TL kernels, with 27-entry tables that fit one 512-bit register). I2_S
- * elsewhere and TQ2_0: 2-bit codes are widened to 16-bit lanes and multiplied with the int8 activations widened once per call; the 16-bit sums are flushed into int32 lanes before any
+ * where 256 bits are the widest (AVX2): {@link I2sLaneDots}, in the file's layout. TQ2_0 (and
+ * I2_S not prepared on AVX-512): 2-bit codes are widened to 16-bit lanes and multiplied with the
+ * int8 activations widened once per call; the 16-bit sums are flushed into int32 lanes before any
  * input could overflow them (at most {@value #CODE_MAX}·128 per product). F16 weights are
  * decoded in registers ({@link #f16Rows}); other float weights: each row converted to floats; then
  * the SPI's 64 partial sums as 4 vectors of 16 lanes or 8 of 8. TQ1_0 and CPUs narrower than 256
@@ -115,6 +117,7 @@ public class VectorKernel extends PooledKernel {
     }
 
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     /** Weight bytes a batched product keeps in L2 while every token of the batch uses them. */
     private static final int GEMM_BLOCK_BYTES = 256 * 1024;
 
@@ -313,7 +316,9 @@ public class VectorKernel extends PooledKernel {
             // streams slower than anonymous memory (measured on the LM head, Zen 5).
             MemorySegment copy = arena.allocate(w.data().byteSize(), 64);
             copy.copyFrom(w.data());
-            return new Weights(w.name(), w.format(), w.k(), w.m(), copy, w.scale(), Weights.GGML);
+            Weights copied = new Weights(w.name(), w.format(), w.k(), w.m(), copy, w.scale(), Weights.GGML);
+            refuseCode3(copied);
+            return copied;
         }
         if (!TRIPLET_LOOKUP || w.format() != WeightFormat.I2_S || !Weights.GGML.equals(w.layout())) {
             return w;
@@ -346,6 +351,21 @@ public class VectorKernel extends PooledKernel {
             MemorySegment.copy(block, 0, out, SHORT_LE, (long) b * steps * STEP_BYTES, block.length);
         }
         return new Weights(w.name(), WeightFormat.I2_S, k, m, out, w.scale(), TRIPLET_LAYOUT);
+    }
+
+    /**
+     * Throws, naming the element, if GGML-layout I2_S {@code w} holds code 3 (no ternary weight:
+     * the file is damaged), as repacking does: eight bytes at a time (rows are whole words), a row
+     * unpacked only where a word holds one.
+     */
+    private static void refuseCode3(Weights w) {
+        long rowBytes = w.k() / 4;
+        for (long at = 0; at < rowBytes * w.m(); at += 8) {
+            long v = w.data().get(LONG_LE, at);
+            if ((v & (v >>> 1) & 0x5555555555555555L) != 0) {
+                Formats.i2sRowCodes(w, (int) (at / rowBytes), new byte[w.k() / 4], new byte[w.k()]);
+            }
+        }
     }
 
     /** Steps of {@value #STEP} inputs that cover {@code k} (the last one padded with zero weights). */
@@ -506,6 +526,8 @@ public class VectorKernel extends PooledKernel {
                            int[] dots, int dotsA, int dotsB) {
         if (TRIPLET_LOOKUP) {
             pairDots(data, atA, atB, blocks, steps, tripletTables, inA, inB, dots, dotsA, dotsB);
+        } else if (atA == atB) {
+            I2sLaneDots.sharedDots(data, atA, blocks, steps, activations, inA, inB, dots, dotsA, dotsB);
         } else {
             I2sLaneDots.dots(data, atA, atB, blocks, steps, activations, inA, inB, dots, dotsA, dotsB);
         }

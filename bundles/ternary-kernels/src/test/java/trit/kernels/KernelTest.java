@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -555,7 +560,7 @@ class KernelTest {
     // ---- bad input ----------------------------------------------------------------------------
 
     @Test
-    void badShapesAndFormatsAreRefusedWithTheTensorNamed() {
+    void badShapesAndFormatsAreRefusedWithTheTensorNamed() throws IOException {
         MemorySegment small = ARENA.allocate(64);
         assertEquals("blk.0.ffn_down.weight (I2_S, K=200 × M=4): K = 200 is not a multiple of the I2_S block size 128",
                 assertThrows(IllegalArgumentException.class,
@@ -590,6 +595,26 @@ class KernelTest {
         if (jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() >= 512) {
             assertEquals("blk.2.ffn_up.weight (I2_S, K=256 × M=2): element 5 holds I2_S code 3, which is no ternary weight (the file is damaged)",
                     assertThrows(IllegalArgumentException.class, () -> vector.prepare(bad, ARENA)).getMessage());
+        }
+        // Where the file's layout is computed with (256 bits), prepare copies weights out of a file
+        // mapping, and checks them as it goes.
+        Path file = Files.createTempFile("damaged", ".i2s");
+        try (Arena mapping = Arena.ofConfined();
+             FileChannel channel = FileChannel.open(file,
+                     StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            MemorySegment mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, damaged.byteSize(), mapping);
+            mapped.copyFrom(damaged);
+            mapped.set(ValueLayout.JAVA_BYTE, 64 + 33, (byte) 0x03); // row 1, element 128 + 96 + 1 gets code 3
+            Weights badFile = Weights.of("blk.3.ffn_up.weight", WeightFormat.I2_S, 256, 2, mapped);
+            if (jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() == 256) {
+                assertEquals("blk.3.ffn_up.weight (I2_S, K=256 × M=2): element 5 holds I2_S code 3, which is no ternary weight (the file is damaged)",
+                        assertThrows(IllegalArgumentException.class, () -> vector.prepare(badFile, ARENA)).getMessage());
+                mapped.set(ValueLayout.JAVA_BYTE, 5, (byte) 0x80);
+                assertEquals("blk.3.ffn_up.weight (I2_S, K=256 × M=2): element 481 holds I2_S code 3, which is no ternary weight (the file is damaged)",
+                        assertThrows(IllegalArgumentException.class, () -> vector.prepare(badFile, ARENA)).getMessage());
+            }
+        } finally {
+            Files.delete(file);
         }
         Weights f16 = Weights.of("token_embd.weight", WeightFormat.F16, 64, 2, ARENA.allocate(256));
         assertThrows(IllegalArgumentException.class, () -> scalar.ternaryMatmul(f16, q, new float[2]));
