@@ -17,8 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code 2j + OFFSET[s]} of the 128-input block. So the activations are put in that order once per
  * product ({@link #permute}); then each code is shifted and masked out in place and multiplied by
  * a plain vector of activations, 128 weights per load, with no widening of the weights and no
- * broadcasts. The shifts are of 32-bit lanes (AVX2 shifts those by an immediate): what they move
- * from a lane's upper short into its lower one lands above the two bits the mask keeps. The
+ * broadcasts. The codes are shifted down 2 bits at a time in 32-bit lanes (C2 emits those shifts
+ * with an immediate count; its 16-bit ones moved the count into a register each time): what a
+ * shift moves from a lane's upper short into its lower one lands above the two bits the mask
+ * keeps. The
  * 16-bit sums are widened before they could overflow. The codes are weights + 1; the caller takes
  * {@code Σq} back off.
  */
@@ -79,11 +81,13 @@ final class I2sLaneDots {
                 // A loop, not eight copies: C2 unrolls it after parsing, whereas eight copies'
                 // nodes would use up its inlining budget before the flush below is parsed, and
                 // vector calls it then leaves out box their vectors.
+                IntVector wa = va.reinterpretAsInts();
+                IntVector wb = vb.reinterpretAsInts();
                 for (int t = 0; t < 8; t++) {
-                    ShortVector codeA = va.reinterpretAsInts().lanewise(LSHR, 2 * t).reinterpretAsShorts().and((short) 3);
-                    ShortVector codeB = vb.reinterpretAsInts().lanewise(LSHR, 2 * t).reinterpretAsShorts().and((short) 3);
-                    a = a.add(codeA.mul(ShortVector.fromArray(S, q, ia + 16 * t)));
-                    b = b.add(codeB.mul(ShortVector.fromArray(S, q, ib + 16 * t)));
+                    a = a.add(wa.reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ia + 16 * t)));
+                    b = b.add(wb.reinterpretAsShorts().and((short) 3).mul(ShortVector.fromArray(S, q, ib + 16 * t)));
+                    wa = wa.lanewise(LSHR, 2);
+                    wb = wb.lanewise(LSHR, 2);
                 }
                 piece++;
                 if (piece == FLUSH || c == blocks - 1) {
@@ -120,8 +124,10 @@ final class I2sLaneDots {
                 ShortVector v = ShortVector.fromMemorySegment(S, data, row + 32L * c, LE);
                 int ia = qA + 128 * c;
                 int ib = qB + 128 * c;
+                IntVector w = v.reinterpretAsInts();
                 for (int t = 0; t < 8; t++) {
-                    ShortVector code = v.reinterpretAsInts().lanewise(LSHR, 2 * t).reinterpretAsShorts().and((short) 3);
+                    ShortVector code = w.reinterpretAsShorts().and((short) 3);
+                    w = w.lanewise(LSHR, 2);
                     a = a.add(code.mul(ShortVector.fromArray(S, q, ia + 16 * t)));
                     b = b.add(code.mul(ShortVector.fromArray(S, q, ib + 16 * t)));
                 }
