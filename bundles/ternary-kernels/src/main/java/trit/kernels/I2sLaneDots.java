@@ -20,9 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * broadcasts. The codes are shifted down 2 bits at a time in 32-bit lanes (C2 emits those shifts
  * with an immediate count; its 16-bit ones moved the count into a register each time): what a
  * shift moves from a lane's upper short into its lower one lands above the two bits the mask
- * keeps. The
- * 16-bit sums are widened before they could overflow. The codes are weights + 1; the caller takes
- * {@code Σq} back off.
+ * keeps. The 16-bit sums are widened before they could overflow. The codes are weights + 1; the
+ * caller takes {@code Σq} back off.
  */
 final class I2sLaneDots {
 
@@ -108,7 +107,8 @@ final class I2sLaneDots {
      * code is extracted once and multiplied by both tokens' inputs, a quarter fewer operations per
      * product than two streams of their own, for prompt batches. Its own method, with the same
      * widening at the end as {@link #dots}: one method for both cases, choosing per code, cost
-     * prompts ~15 % (LARGE pp128 / pp512 at one thread, AVX2).
+     * prompts ~15 %, and four tokens sharing each code ~35 % (LARGE pp128 / pp512 at one thread,
+     * AVX2).
      */
     static void sharedDots(MemorySegment data, long at, int rows, int blocks, short[] q, int qA, int qB,
                            int[] dots, int dotsA, int dotsB) {
