@@ -57,9 +57,9 @@ final class I2sLaneDots {
     /**
      * Two streams of {@code rows} I2_S rows of {@code blocks} blocks each: {@code dots[dotsA + r]}
      * = Σ code·q of the row at byte {@code atA + r·32·blocks} with the permuted inputs from
-     * {@code q[qA]}, and the same for B. One token's product runs two halves of its rows as A and
-     * B, a batch two tokens over the same rows, so both warm the one compiled loop. Vectors never
-     * leave the method: one handed to a call C2 does not inline is boxed.
+     * {@code q[qA]}, and the same for B: one token's product, two halves of its rows side by side
+     * (batches take {@link #sharedDots}). Vectors never leave the method: one handed to a call C2
+     * does not inline is boxed.
      */
     static void dots(MemorySegment data, long atA, long atB, int rows, int blocks, short[] q, int qA, int qB,
                      int[] dots, int dotsA, int dotsB) {

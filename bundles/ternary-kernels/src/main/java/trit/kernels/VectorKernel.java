@@ -313,7 +313,7 @@ public class VectorKernel extends PooledKernel {
     public Weights prepare(Weights w, Arena arena) {
         if (inLanes(w) && w.data().isMapped()) {
             // The file's layout is the one computed with, but out of the mapping: a file mapping
-            // streams slower than anonymous memory (measured on the LM head, Zen 5).
+            // streams slower than anonymous memory (LARGE tg64 at 256 bits: 22.6 -> 31.6 tok/s).
             MemorySegment copy = arena.allocate(w.data().byteSize(), 64);
             copy.copyFrom(w.data());
             Weights copied = new Weights(w.name(), w.format(), w.k(), w.m(), copy, w.scale(), Weights.GGML);
