@@ -590,8 +590,8 @@ public class VectorKernel extends PooledKernel {
             IntVector w3 = IntVector.fromMemorySegment(TI, data, wb + 192, LE);
             // The step's three triplets in a loop C2 unrolls, not written out: copies' nodes cost
             // the compiler's arena ~67 MB per compile (peak RSS). A lane pair read as one int and
-            // shifted right by 5 as ints: the upper short's bits land above bit 10 of the lower one,
-            // which the lookup's index wrap (low 5 bits) drops.
+            // shifted right by 5 or 10 as ints: the upper short's bits land at bit 6 or above of the
+            // lower one, which the lookup's index wrap (low 5 bits) drops.
             for (int j = 0; j < 3; j++) {
                 ShortVector s = ShortVector.fromMemorySegment(TS, tables, ta + 64 * j, LE);
                 ShortVector u = ShortVector.fromMemorySegment(TS, tables, tb + 64 * j, LE);
