@@ -596,8 +596,8 @@ class KernelTest {
             assertEquals("blk.2.ffn_up.weight (I2_S, K=256 × M=2): element 5 holds I2_S code 3, which is no ternary weight (the file is damaged)",
                     assertThrows(IllegalArgumentException.class, () -> vector.prepare(bad, ARENA)).getMessage());
         }
-        // Where the file's layout is computed with (256 bits), prepare copies weights out of a file
-        // mapping, and checks them as it goes.
+        // Weights prepared from a file mapping are checked as they are made: copied out of it at 256
+        // bits (the file's layout is computed with), repacked at 512; at 128 bits prepare keeps them.
         Path file = Files.createTempFile("damaged", ".i2s");
         try (Arena mapping = Arena.ofConfined();
              FileChannel channel = FileChannel.open(file,
@@ -606,7 +606,9 @@ class KernelTest {
             mapped.copyFrom(damaged);
             mapped.set(ValueLayout.JAVA_BYTE, 64 + 33, (byte) 0x03); // row 1, element 128 + 96 + 1 gets code 3
             Weights badFile = Weights.of("blk.3.ffn_up.weight", WeightFormat.I2_S, 256, 2, mapped);
-            if (jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() == 256) {
+            if (jdk.incubator.vector.ShortVector.SPECIES_PREFERRED.vectorBitSize() < 256) {
+                assertSame(badFile, vector.prepare(badFile, ARENA));
+            } else {
                 assertEquals("blk.3.ffn_up.weight (I2_S, K=256 × M=2): element 5 holds I2_S code 3, which is no ternary weight (the file is damaged)",
                         assertThrows(IllegalArgumentException.class, () -> vector.prepare(badFile, ARENA)).getMessage());
                 mapped.set(ValueLayout.JAVA_BYTE, 5, (byte) 0x80);
