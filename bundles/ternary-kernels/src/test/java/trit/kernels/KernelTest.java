@@ -415,7 +415,7 @@ class KernelTest {
         Random random = new Random(16);
         ValueLayout.OfShort shortLe = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         int k = 256;
-        int m = 12;
+        int m = 15; // odd: the rows are read as two streams, and an odd last row paired with itself
         MemorySegment data = randomFloatWeights(random, WeightFormat.F16, k, m);
         data.set(shortLe, 2L * (k + 5), (short) 0x7C00); // row 1: +Inf
         data.set(shortLe, 2L * (2 * k + 200), (short) 0xFC00); // row 2: -Inf
@@ -425,6 +425,8 @@ class KernelTest {
             data.set(shortLe, 2L * (5 * k + i), (short) (random.nextInt(0x400) | (i % 2) << 15)); // row 5: subnormals
             data.set(shortLe, 2L * (6 * k + i), (short) (0x7BFF | (i % 3 == 0 ? 0x8000 : 0))); // row 6: ±65504
         }
+        data.set(shortLe, 2L * (12 * k + 64), (short) 0x7C00); // row 12: +Inf, in the second stream beside a finite row
+        data.set(shortLe, 2L * (14 * k + 130), (short) 0xFE00); // row 14, the last: NaN
         Weights weights = Weights.of("f16-edges", WeightFormat.F16, k, m, data);
         List<float[]> inputs = new ArrayList<>(adversarialRows(random, k));
         float[] large = new float[k];
