@@ -56,54 +56,52 @@ static void maddubs(const uint8_t *w, const int8_t *q) {
     }
 }
 
-/* q: 128 int16 activations per block in lane order (I2sLaneDots.permute). */
-static void mullw(const uint8_t *w, const int16_t *q) {
+/* One row's 128-weight block (32 bytes, 8 codes per 16-bit lane) times its 128 int16 activations
+ * in lane order (I2sLaneDots.permute), added to the 16-bit sums in acc. */
+typedef __m256i (*lane_block)(__m256i codes, const int16_t *qc, __m256i acc);
+
+/* Trit's: one chain of 2-bit shifts in 32-bit lanes, each code masked and multiplied. */
+static inline __attribute__((always_inline)) __m256i block_mullw(__m256i w, const int16_t *qc, __m256i acc) {
     const __m256i three = _mm256_set1_epi16(3);
+    for (int s = 0; s < 8; s++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *) (qc + 16 * s));
+        acc = _mm256_add_epi16(acc, _mm256_mullo_epi16(_mm256_and_si256(w, three), x));
+        w = _mm256_srli_epi32(w, 2);
+    }
+    return acc;
+}
+
+/* The same instructions, each shift from the loaded codes and the products summed as a tree. */
+#define PRODUCT(s) _mm256_mullo_epi16(_mm256_and_si256(_mm256_srli_epi32(w, 2 * (s)), three), \
+                                      _mm256_loadu_si256((const __m256i *) (qc + 16 * (s))))
+static inline __attribute__((always_inline)) __m256i block_mullw_ilp(__m256i w, const int16_t *qc, __m256i acc) {
+    const __m256i three = _mm256_set1_epi16(3);
+    __m256i p01 = _mm256_add_epi16(PRODUCT(0), PRODUCT(1)), p23 = _mm256_add_epi16(PRODUCT(2), PRODUCT(3));
+    __m256i p45 = _mm256_add_epi16(PRODUCT(4), PRODUCT(5)), p67 = _mm256_add_epi16(PRODUCT(6), PRODUCT(7));
+    return _mm256_add_epi16(acc, _mm256_add_epi16(_mm256_add_epi16(p01, p23), _mm256_add_epi16(p45, p67)));
+}
+#undef PRODUCT
+
+/* Two rows at a time, half the matrix apart, as I2sLaneDots.dots reads them. */
+static inline __attribute__((always_inline)) void lanes(const uint8_t *w, const int16_t *q, lane_block block) {
     for (int r = 0; r < M / 2; r++) {
         const uint8_t *ra = w + (size_t) r * BLOCKS * 32, *rb = ra + (size_t) M / 2 * BLOCKS * 32;
         __m256i a = _mm256_setzero_si256(), b = a;
         for (int c = 0; c < BLOCKS; c++) {
-            __m256i wa = _mm256_loadu_si256((const __m256i *) (ra + 32 * c));
-            __m256i wb = _mm256_loadu_si256((const __m256i *) (rb + 32 * c));
-            for (int s = 0; s < 8; s++) {
-                __m256i x = _mm256_loadu_si256((const __m256i *) (q + 128 * c + 16 * s));
-                a = _mm256_add_epi16(a, _mm256_mullo_epi16(_mm256_and_si256(wa, three), x));
-                b = _mm256_add_epi16(b, _mm256_mullo_epi16(_mm256_and_si256(wb, three), x));
-                wa = _mm256_srli_epi32(wa, 2);
-                wb = _mm256_srli_epi32(wb, 2);
-            }
+            a = block(_mm256_loadu_si256((const __m256i *) (ra + 32 * c)), q + 128 * c, a);
+            b = block(_mm256_loadu_si256((const __m256i *) (rb + 32 * c)), q + 128 * c, b);
         }
         dots[r] = hsum(widen(a));
         dots[M / 2 + r] = hsum(widen(b));
     }
 }
 
-#define PRODUCT(v, s, x) _mm256_mullo_epi16(_mm256_and_si256(_mm256_srli_epi32(v, 2 * (s)), three), x(s))
+static void mullw(const uint8_t *w, const int16_t *q) {
+    lanes(w, q, block_mullw);
+}
+
 static void mullw_ilp(const uint8_t *w, const int16_t *q) {
-    const __m256i three = _mm256_set1_epi16(3);
-    for (int r = 0; r < M / 2; r++) {
-        const uint8_t *ra = w + (size_t) r * BLOCKS * 32, *rb = ra + (size_t) M / 2 * BLOCKS * 32;
-        __m256i a = _mm256_setzero_si256(), b = a;
-        for (int c = 0; c < BLOCKS; c++) {
-            __m256i wa = _mm256_loadu_si256((const __m256i *) (ra + 32 * c));
-            __m256i wb = _mm256_loadu_si256((const __m256i *) (rb + 32 * c));
-            const int16_t *qc = q + 128 * c;
-#define X(s) _mm256_loadu_si256((const __m256i *) (qc + 16 * (s)))
-            __m256i a01 = _mm256_add_epi16(PRODUCT(wa, 0, X), PRODUCT(wa, 1, X));
-            __m256i a23 = _mm256_add_epi16(PRODUCT(wa, 2, X), PRODUCT(wa, 3, X));
-            __m256i a45 = _mm256_add_epi16(PRODUCT(wa, 4, X), PRODUCT(wa, 5, X));
-            __m256i a67 = _mm256_add_epi16(PRODUCT(wa, 6, X), PRODUCT(wa, 7, X));
-            __m256i b01 = _mm256_add_epi16(PRODUCT(wb, 0, X), PRODUCT(wb, 1, X));
-            __m256i b23 = _mm256_add_epi16(PRODUCT(wb, 2, X), PRODUCT(wb, 3, X));
-            __m256i b45 = _mm256_add_epi16(PRODUCT(wb, 4, X), PRODUCT(wb, 5, X));
-            __m256i b67 = _mm256_add_epi16(PRODUCT(wb, 6, X), PRODUCT(wb, 7, X));
-#undef X
-            a = _mm256_add_epi16(a, _mm256_add_epi16(_mm256_add_epi16(a01, a23), _mm256_add_epi16(a45, a67)));
-            b = _mm256_add_epi16(b, _mm256_add_epi16(_mm256_add_epi16(b01, b23), _mm256_add_epi16(b45, b67)));
-        }
-        dots[r] = hsum(widen(a));
-        dots[M / 2 + r] = hsum(widen(b));
-    }
+    lanes(w, q, block_mullw_ilp);
 }
 
 static double best_seconds(void (*run)(const uint8_t *, const void *), const uint8_t *w, const void *q) {
