@@ -48,6 +48,12 @@ public @interface BitnetProviderConfiguration {
                     + "physical memory. A configuration that needs more fails at load with a message.", min = "0")
     long memory_limit_mb() default 0;
 
+    @AttributeDefinition(name = "Warm-up",
+            description = "After loading a model of 50 M weights or more, run it on throwaway prompts until the JIT "
+                    + "compiler is done with it: the load takes seconds longer, and the first request runs at full speed "
+                    + "instead of waiting for the compiler.")
+    boolean warm_up() default true;
+
     @AttributeDefinition(name = "Default max tokens", description = "Tokens generated when a request sets no max_tokens.",
             min = "1")
     int max_tokens() default 512;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -27,6 +28,7 @@ import trit.bitnet.BitnetModel;
 import trit.bitnet.ForwardPass;
 import trit.bitnet.ModelConfig;
 import trit.bitnet.Session;
+import trit.bitnet.WarmUp;
 import trit.gguf.GgufFile;
 
 /**
@@ -40,6 +42,7 @@ import trit.gguf.GgufFile;
 final class LoadedModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoadedModel.class);
+    private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(60);
 
     final String id;
     final Path file;
@@ -118,8 +121,14 @@ final class LoadedModel {
             LOG.info("Loaded {} from {}: {} layers, n_embd {}, vocabulary {}, context {} x {} session(s), KV cache {} MiB each, "
                             + "kernel {}", id, file, mc.layers(), mc.embedding(), mc.vocabulary(), context,
                     config.max_concurrent(), Session.kvCacheBytes(mc, context) >> 20, kernel.name());
+            ForwardPass forward = new ForwardPass(model, kernels);
+            if (config.warm_up() && WarmUp.worthwhile(mc) && context >= WarmUp.CONTEXT) {
+                WarmUp.Result warm = WarmUp.run(forward, sessions.get(0), mc.vocabulary(), WARM_UP_LIMIT);
+                LOG.info("Warmed up {} in {} ms ({} prompts{})", id, warm.time().toMillis(), warm.rounds(),
+                        warm.settled() ? "" : "; stopped at the time limit with the compiler still busy");
+            }
             return new LoadedModel(id, file, context, config.max_concurrent(), config.queue_length(), perSession, gguf,
-                    model, tokenizer, new ForwardPass(model, kernels), sessions);
+                    model, tokenizer, forward, sessions);
         } catch (IOException | RuntimeException e) {
             sessions.forEach(Session::close);
             if (model != null) {
