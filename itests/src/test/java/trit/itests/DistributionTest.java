@@ -110,6 +110,15 @@ public class DistributionTest {
         assertTrue("no process still runs from " + home, ProcessHandle.allProcesses()
                 .noneMatch(p -> p.info().commandLine().orElse("").contains(home.toString())));
         assertTrue(output.all().toString(), output.all().stream().noneMatch(l -> l.startsWith("Building Trit")));
+
+        // A tool runs from wherever its user is, and leaves nothing there (the server's log folder is the server's).
+        Process eval = launch(dir, launcher, "eval", "--model", home.resolve("data/trit-demo.gguf").toString(), "--tokens", "1,5");
+        ProcessOutput evalOutput = ProcessOutput.of(eval);
+        assertTrue(eval.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(evalOutput.all().toString(), 0, eval.exitValue());
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals("bin/trit eval left nothing in its working folder", List.of(home), left.toList());
+        }
     }
 
     /** Starts the unpacked {@code bin/trit} with only the JDK of this build: no Maven, no source tree within its reach. */

@@ -216,16 +216,17 @@ public class LauncherTest {
     }
 
     private static Process launch(String... args) throws IOException {
+        boolean tool = args.length > 0 && List.of("eval", "tokenize", "perplexity").contains(args[0]);
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dlogback.configurationFile=" + RUNTIME.resolve("conf/logback.xml"),
+                "-Dlogback.configurationFile=" + RUNTIME.resolve(tool ? "conf/logback-tools.xml" : "conf/logback.xml"),
                 "-Djava.util.logging.config.file=" + RUNTIME.resolve("conf/logging.properties"),
                 "-Dtrit.home=" + RUNTIME,
                 "-cp", RUNTIME.resolve("target/lib/org.apache.felix.framework.jar") + java.io.File.pathSeparator
                         + RUNTIME.resolve("target/trit-launcher.jar")
                         // as runtime/trit does for its tools: the bundles as plain jars
-                        + (args.length > 0 && List.of("eval", "tokenize", "perplexity").contains(args[0]) ? java.io.File.pathSeparator + RUNTIME.resolve("target/export/trit/*") : ""),
+                        + (tool ? java.io.File.pathSeparator + RUNTIME.resolve("target/export/trit/*") : ""),
                 "trit.launcher.Main"));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
