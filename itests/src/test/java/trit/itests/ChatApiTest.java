@@ -512,6 +512,21 @@ public class ChatApiTest {
     }
 
     @Test
+    public void aValueThatDoesNotConvertIsRefusedAndThePreviousConfigurationServes() throws Exception {
+        Files.writeString(config(), "max.tokens.cap = 50\n");
+        http.await("/health", r -> http.post(CHAT, chat("tokens-1-1", "{\"max_tokens\":51}")).status() == 400,
+                "the cap to apply");
+        Files.writeString(config(), "max.tokens.cap = 40\nmax.request.bytes = lots\n");
+        Thread.sleep(2500); // FileInstall reads the file within a second; the refusal leaves nothing to wait for
+        assertEquals(200, http.get("/v1/models").status());
+        assertEquals("max_tokens must be at most 50 on this server (max.tokens.cap), was 51",
+                http.post(CHAT, chat("tokens-1-1", "{\"max_tokens\":51}")).assertError(400, "invalid_value"));
+        Files.writeString(config(), "max.tokens.cap = 45\n");
+        http.await("/health", r -> http.post(CHAT, chat("tokens-1-1", "{\"max_tokens\":46}")).status() == 400,
+                "a valid change after the refused one to apply");
+    }
+
+    @Test
     public void apiKeysAreRequiredOnceConfigured() throws Exception {
         Files.writeString(config(), "api.keys = first-key, second-key\n");
         http.await("/v1/models", r -> r.status() == 401, "keys to apply");

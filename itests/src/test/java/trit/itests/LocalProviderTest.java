@@ -273,6 +273,39 @@ public class LocalProviderTest {
     }
 
     /**
+     * A value that does not convert ({@code threads = two} in a .cfg file) or is out of range is
+     * refused where the configuration arrives: the model keeps serving with the previous one, and
+     * a valid change after it still applies (SCR would otherwise throw from every later read).
+     */
+    @Test
+    public void anInvalidConfigurationChangeIsRefusedAndTheModelKeepsServing() throws Exception {
+        InferenceProvider provider = configure("steady", Map.of("threads", 1));
+        org.osgi.service.cm.Configuration c = owned.getLast();
+        c.update(properties("steady", Map.of("threads", "two")));
+        c.update(properties("steady", Map.of("temperature", 7.0)));
+        Thread.sleep(500); // configuration events are asynchronous
+        assertTrue(provider.availability().isAvailable());
+        assertEquals("steady", provider.complete(withMax(raw("still here"), 3, 0.0)).model());
+
+        c.update(properties("steady", Map.of("context.size", 1024)));
+        awaitProvider("(&(trit.model.id=steady)(trit.model.context=1024))");
+    }
+
+    /** A configuration that cannot be used from the start: the provider is listed, unavailable, saying why. */
+    @Test
+    public void anInvalidConfigurationLeavesTheProviderUnavailableWithTheReasonUntilItIsFixed() throws Exception {
+        org.osgi.service.cm.Configuration c = configurationAdmin.createFactoryConfiguration(FACTORY, "?");
+        owned.add(c);
+        c.update(properties("broken", Map.of("max.concurrent", "several")));
+        InferenceProvider provider = awaitProvider("(trit.provider.name=bitnet/broken)", a -> !a.isAvailable());
+        assertEquals("invalid configuration: max.concurrent = 'several' is not a valid int",
+                provider.availability().reason());
+
+        c.update(properties("broken", Map.of("max.concurrent", 1)));
+        awaitProvider("(trit.model.id=broken)");
+    }
+
+    /**
      * {@code threads} bounds the kernel threads a model's products use, and a change applies to the
      * running model: with 1, the kernel's worker thread does no work (its CPU time stays put);
      * with 0 (all), it does its share.

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Hashtable;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.ws.rs.core.Application;
 
@@ -17,6 +18,8 @@ import org.osgi.service.jakartars.whiteboard.JakartarsWhiteboardConstants;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import trit.api.config.ConfigurationValues;
 
 /**
  * The Trit API as a whiteboard application, mounted at the configured base path, and the holder
@@ -44,24 +47,43 @@ public class RestApplication {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestApplication.class);
 
+    private BundleContext context;
+    /** Null while the configuration given at activation is invalid (then nothing is served). */
     private ServiceRegistration<Application> registration;
     private volatile RestConfiguration config;
     private String host;
 
     @Activate
-    void activate(BundleContext context, RestConfiguration config) {
-        this.config = config;
+    void activate(BundleContext context, RestConfiguration config, Map<String, Object> properties) {
+        this.context = context;
         this.host = context.getProperty(HTTP_HOST);
+        Optional<String> problem = ConfigurationValues.unconvertible(RestConfiguration.class, config, properties);
+        if (problem.isPresent()) {
+            // Read on every request, such a value would fail each one with a 500.
+            LOG.error("Invalid configuration {}: {}; the API is not served until it is fixed", RestConfiguration.PID,
+                    problem.get());
+            return;
+        }
+        this.config = config;
         warnIfExposedWithoutKeys();
         registration = context.registerService(Application.class, new TritApplication(), properties(config));
     }
 
+    /** Applies a new configuration; one whose values do not convert is refused and the previous one stays. */
     @Modified
-    void modified(RestConfiguration newConfig) {
+    void modified(RestConfiguration newConfig, Map<String, Object> properties) {
+        Optional<String> problem = ConfigurationValues.unconvertible(RestConfiguration.class, newConfig, properties);
+        if (problem.isPresent()) {
+            LOG.error("Invalid configuration {}: {}; {}", RestConfiguration.PID, problem.get(), registration == null
+                    ? "the API is not served until it is fixed" : "the previous configuration stays in force");
+            return;
+        }
         RestConfiguration old = this.config;
         this.config = newConfig;
         warnIfExposedWithoutKeys();
-        if (!normalizeBasePath(old.base_path()).equals(normalizeBasePath(newConfig.base_path()))) {
+        if (registration == null) {
+            registration = context.registerService(Application.class, new TritApplication(), properties(newConfig));
+        } else if (!normalizeBasePath(old.base_path()).equals(normalizeBasePath(newConfig.base_path()))) {
             registration.setProperties(properties(newConfig));
         }
     }
@@ -106,7 +128,9 @@ public class RestApplication {
 
     @Deactivate
     void deactivate() {
-        registration.unregister();
+        if (registration != null) {
+            registration.unregister();
+        }
     }
 
     /** Jersey's settings for the application (the whiteboard merges them into its own). */

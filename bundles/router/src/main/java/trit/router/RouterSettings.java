@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
+import trit.api.config.ConfigurationValues;
 import trit.api.provider.ProviderException;
 
 /**
@@ -51,6 +53,11 @@ record RouterSettings(boolean offline, boolean rejectUnknownModel, Set<ProviderE
         if (offline != null && !(offline instanceof Boolean)
                 && !String.valueOf(offline).trim().matches("(?i)true|false")) {
             throw new IllegalArgumentException("trit.router offline must be true or false, was '" + offline + "'");
+        }
+        // SCR converts a value only when read: from a request, where it would throw a ComponentException.
+        Optional<String> unconvertible = ConfigurationValues.unconvertible(RouterConfiguration.class, config, raw);
+        if (unconvertible.isPresent()) {
+            throw new IllegalArgumentException("trit.router " + unconvertible.get());
         }
         String unknown = config.unknown_model() == null ? "auto" : config.unknown_model().trim().toLowerCase(Locale.ROOT);
         if (!unknown.equals("auto") && !unknown.equals("reject")) {

@@ -47,6 +47,12 @@ class ConfigurationTest {
     }
 
     @Test
+    void aValueThatDoesNotConvertIsRefusedWhereTheConfigurationArrivesNotOnARequest() {
+        refused("trit.router max.attempts = 'many' is not a valid int", () -> RouterSettings.from(
+                Configs.of(RouterConfiguration.class, Map.of("max_attempts", "many")), Map.of("max.attempts", "many")));
+    }
+
+    @Test
     void badRouterValuesAreRefused() {
         refused("trit.router fallback.kinds: unknown kind 'BROKEN'; expected names of [INVALID_REQUEST, "
                 + "CONTEXT_LENGTH_EXCEEDED, AUTHENTICATION, PERMISSION_DENIED, MODEL_NOT_FOUND, OVERLOADED, RATE_LIMITED, "

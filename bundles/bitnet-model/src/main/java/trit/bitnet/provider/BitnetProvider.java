@@ -1,10 +1,14 @@
 package trit.bitnet.provider;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.stream.Stream;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -22,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import trit.api.chat.ChatMessage;
 import trit.api.chat.ChatRequest;
+import trit.api.config.ConfigurationValues;
 import trit.api.kernel.TernaryKernel;
 import trit.api.provider.Availability;
 import trit.api.provider.ChatStreamListener;
@@ -68,7 +73,9 @@ public class BitnetProvider implements InferenceProvider {
 
     private final TokenizerFactory tokenizers;
     private final BundleContext context;
+    /** The configuration in force; null while the first one given was invalid. */
     private volatile BitnetProviderConfiguration config;
+    private volatile String modelFile;
     private volatile LoadedModel current;
     private volatile Availability availability = Availability.loading("starting");
     private volatile String name;
@@ -80,10 +87,22 @@ public class BitnetProvider implements InferenceProvider {
 
     @Activate
     public BitnetProvider(@Reference TokenizerFactory tokenizers, BundleContext context,
-                          BitnetProviderConfiguration config) {
+                          BitnetProviderConfiguration config, Map<String, Object> properties) {
         this.tokenizers = tokenizers;
         this.context = context;
+        Optional<String> problem = problem(config, properties);
+        if (problem.isPresent()) {
+            // Registered all the same, unavailable with the reason, so /health shows what to fix.
+            LOG.error("Invalid configuration of the model {}: {}", properties.get("model.file"), problem.get());
+            this.config = null;
+            this.modelFile = String.valueOf(properties.get("model.file"));
+            this.name = "bitnet/" + String.valueOf(properties.getOrDefault("model.id", LoadedModel.fileStem(Path.of(modelFile))));
+            this.availability = Availability.unavailable("invalid configuration: " + problem.get());
+            registration = context.registerService(InferenceProvider.class, this, properties(null));
+            return;
+        }
         this.config = config;
+        this.modelFile = config.model_file();
         this.name = providerName(config);
         this.availability = Availability.loading("loading " + config.model_file());
         this.sha256 = config.model_sha256();
@@ -91,11 +110,28 @@ public class BitnetProvider implements InferenceProvider {
         startLoading(config);
     }
 
+    /**
+     * Applies a new configuration: a model setting reloads the model, the others apply from the
+     * next request (threads from the next token). One that cannot be used is refused with an
+     * error in the log, and the previous one stays in force.
+     */
     @Modified
-    void modified(BitnetProviderConfiguration next) {
+    void modified(BitnetProviderConfiguration next, Map<String, Object> properties) {
+        Optional<String> problem = problem(next, properties);
+        if (problem.isPresent()) {
+            LOG.error("Invalid configuration of {}: {}; {}", name, problem.get(), config == null
+                    ? "the model stays unloaded" : "the previous configuration stays in force");
+            return;
+        }
         BitnetProviderConfiguration previous = this.config;
         this.config = next;
-        if (reloadNeeded(previous, next)) {
+        this.modelFile = next.model_file();
+        if (previous == null) {
+            name = providerName(next);
+            sha256 = next.model_sha256();
+            availability = Availability.loading("loading " + next.model_file());
+            startLoading(next);
+        } else if (reloadNeeded(previous, next)) {
             LOG.info("The configuration of {} changed: reloading", name);
             if (!next.model_file().equals(previous.model_file())) {
                 sha256 = next.model_sha256();
@@ -131,8 +167,47 @@ public class BitnetProvider implements InferenceProvider {
      */
     private TernaryKernel kernel() {
         TernaryKernel k = kernel;
-        int threads = config.threads();
+        BitnetProviderConfiguration c = config;
+        int threads = c == null ? 0 : c.threads();
         return k == null || threads <= 0 ? k : k.limitedTo(threads);
+    }
+
+    /**
+     * Why {@code c} cannot be used, or empty: a value that does not convert to its type (SCR would
+     * throw that from every later read), or one out of range (the sampling defaults as the API
+     * limits a request's).
+     */
+    static Optional<String> problem(BitnetProviderConfiguration c, Map<String, ?> properties) {
+        Optional<String> unconvertible = ConfigurationValues.unconvertible(BitnetProviderConfiguration.class, c, properties);
+        if (unconvertible.isPresent()) {
+            return unconvertible;
+        }
+        return Stream.of(
+                        atLeast("threads", c.threads(), 0),
+                        atLeast("context.size", c.context_size(), 0),
+                        atLeast("max.concurrent", c.max_concurrent(), 1),
+                        atLeast("queue.length", c.queue_length(), 0),
+                        atLeast("memory.limit.mb", c.memory_limit_mb(), 0),
+                        atLeast("max.tokens", c.max_tokens(), 1),
+                        within("temperature", c.temperature(), 0, 2),
+                        atLeast("top.k", c.top_k(), 0),
+                        within("top.p", c.top_p(), 0, 1),
+                        within("min.p", c.min_p(), 0, 1),
+                        within("repetition.penalty", c.repetition_penalty(), Double.MIN_VALUE, Double.MAX_VALUE),
+                        within("presence.penalty", c.presence_penalty(), -2, 2),
+                        within("frequency.penalty", c.frequency_penalty(), -2, 2),
+                        atLeast("penalty.window", c.penalty_window(), 1))
+                .flatMap(Optional::stream).findFirst();
+    }
+
+    private static Optional<String> atLeast(String key, long value, long min) {
+        return value >= min ? Optional.empty() : Optional.of(key + " must be >= " + min + ", was " + value);
+    }
+
+    private static Optional<String> within(String key, double value, double min, double max) {
+        return value >= min && value <= max ? Optional.empty()
+                : Optional.of(key + " must be " + (max == Double.MAX_VALUE ? "> 0" : "from " + min + " to " + max)
+                        + ", was " + value);
     }
 
     /** Sampling defaults, limits, threads and the kernel filter apply as they are; the rest needs a new model. */
@@ -208,7 +283,7 @@ public class BitnetProvider implements InferenceProvider {
         Dictionary<String, Object> p = new Hashtable<>();
         p.put(PROVIDER_NAME, name);
         p.put(LOCALITY, Locality.LOCAL.name());
-        p.put(MODEL_FILE, config.model_file());
+        p.put(MODEL_FILE, modelFile);
         if (model != null) {
             p.put(MODEL_ID, model.id);
             p.put(MODEL_CONTEXT, model.contextLength);

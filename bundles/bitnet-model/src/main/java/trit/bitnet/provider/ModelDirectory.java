@@ -8,6 +8,7 @@ import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,6 +26,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import trit.api.config.ConfigurationValues;
 import trit.bitnet.SyntheticModel;
 
 /**
@@ -51,12 +53,18 @@ public class ModelDirectory {
     private final Map<Path, Long> sizes = new HashMap<>();
 
     @Activate
-    public ModelDirectory(@Reference ConfigurationAdmin configurationAdmin, ModelDirectoryConfiguration config) {
+    public ModelDirectory(@Reference ConfigurationAdmin configurationAdmin, ModelDirectoryConfiguration config,
+                          Map<String, Object> properties) {
         this.configurationAdmin = configurationAdmin;
         this.config = config;
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
                 .name("trit-models-watcher").unstarted(r));
-        if (config.enabled()) {
+        Optional<String> problem = ConfigurationValues.unconvertible(ModelDirectoryConfiguration.class, config, properties);
+        if (problem.isPresent()) {
+            // A change of the configuration makes a new watcher: fixing the file starts watching.
+            LOG.error("Invalid configuration {}: {}; the models folder is not watched until it is fixed",
+                    ModelDirectoryConfiguration.PID, problem.get());
+        } else if (config.enabled()) {
             LOG.info("Watching {} for GGUF models", Path.of(config.directory()).toAbsolutePath().normalize());
             poller.scheduleWithFixedDelay(this::pollSafely, 0, Math.max(1, config.poll_seconds()), TimeUnit.SECONDS);
         } else {
