@@ -113,7 +113,15 @@ public class LocalProviderTest {
 
         Path copy = folder.resolve("copy.gguf");
         Files.copy(demo, copy);
-        awaitProvider("(trit.model.file=" + copy + ")");
+        // Never a moment without a model: the demo serves until the new model is ready.
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (context.getServiceReferences(InferenceProvider.class, "(trit.model.file=" + copy + ")").stream()
+                .map(context::getService).noneMatch(p -> p != null && p.availability().isAvailable())) {
+            assertFalse("the demo was removed before the new model was ready",
+                    context.getServiceReferences(InferenceProvider.class, demoFilter).isEmpty());
+            assertTrue("the new model is ready within 60 s", System.nanoTime() < deadline);
+            Thread.sleep(10);
+        }
         awaitGone(demoFilter);
         Files.delete(copy);
         awaitGone("(trit.model.file=" + copy + ")");

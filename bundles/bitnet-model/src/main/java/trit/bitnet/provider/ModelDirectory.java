@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -27,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import trit.api.config.ConfigurationValues;
+import trit.api.provider.InferenceProvider;
 import trit.bitnet.SyntheticModel;
 
 /**
@@ -47,15 +49,17 @@ public class ModelDirectory {
     static final long DEMO_SEED = 20261123L;
 
     private final ConfigurationAdmin configurationAdmin;
+    private final BundleContext context;
     private final ModelDirectoryConfiguration config;
     private final ScheduledExecutorService poller;
     /** Sizes seen at the previous poll: a file is taken when its size is the same twice. */
     private final Map<Path, Long> sizes = new HashMap<>();
 
     @Activate
-    public ModelDirectory(@Reference ConfigurationAdmin configurationAdmin, ModelDirectoryConfiguration config,
-                          Map<String, Object> properties) {
+    public ModelDirectory(@Reference ConfigurationAdmin configurationAdmin, BundleContext context,
+                          ModelDirectoryConfiguration config, Map<String, Object> properties) {
         this.configurationAdmin = configurationAdmin;
+        this.context = context;
         this.config = config;
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
                 .name("trit-models-watcher").unstarted(r));
@@ -97,11 +101,15 @@ public class ModelDirectory {
         sizes.keySet().retainAll(present.keySet());
         Path demo = Path.of(config.demo_file()).toAbsolutePath().normalize();
         boolean wantDemo = config.enabled() && config.demo() && present.isEmpty();
+        // A demo already serving stays until a model of the folder is ready (loaded and warmed up:
+        // seconds for a real one), or for good if none can be loaded: never a gap with no model.
+        boolean keepDemo = config.enabled() && config.demo() && (present.isEmpty() || !anyServes(present.keySet()));
         for (Map.Entry<Path, Configuration> entry : managed.entrySet()) {
             boolean isDemo = Boolean.TRUE.equals(entry.getValue().getProperties().get(DEMO));
-            boolean keep = isDemo ? wantDemo && entry.getKey().equals(demo) : present.containsKey(entry.getKey());
+            boolean keep = isDemo ? keepDemo && entry.getKey().equals(demo) : present.containsKey(entry.getKey());
             if (!keep) {
-                LOG.info("{} is gone: removing its provider", entry.getKey());
+                LOG.info(isDemo ? "A model of the folder is ready: removing the demo model's provider ({})"
+                        : "{} is gone: removing its provider", entry.getKey());
                 entry.getValue().delete();
             }
         }
@@ -113,6 +121,30 @@ public class ModelDirectory {
             }
             create(demo, true);
         }
+    }
+
+    /** Whether a provider of one of {@code files} has loaded its model (its registration then names the model). */
+    private boolean anyServes(Iterable<Path> files) throws InvalidSyntaxException {
+        for (Path file : files) {
+            String filter = "(&(" + BitnetProvider.MODEL_FILE + "=" + ldapValue(file.toString()) + ")("
+                    + BitnetProvider.MODEL_ID + "=*))";
+            if (!context.getServiceReferences(InferenceProvider.class, filter).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code value} with the characters a filter gives meaning to escaped (RFC 4515). */
+    private static String ldapValue(String value) {
+        StringBuilder escaped = new StringBuilder(value.length());
+        for (char c : value.toCharArray()) {
+            if (c == '\\' || c == '*' || c == '(' || c == ')') {
+                escaped.append('\\');
+            }
+            escaped.append(c);
+        }
+        return escaped.toString();
     }
 
     private void create(Path file, boolean demo) throws IOException {
