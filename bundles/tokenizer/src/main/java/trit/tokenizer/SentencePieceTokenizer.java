@@ -61,6 +61,9 @@ final class SentencePieceTokenizer extends VocabularyTokenizer {
 
     @Override
     void encodeText(String text, boolean afterSpecial, IntList out) {
+        if (text.isEmpty()) {
+            return; // llama.cpp has no fragment for empty text: no space prefix either
+        }
         // As llama.cpp: text at the start or right after a special token gets the leading space.
         encodeEscaped(afterSpecial && addSpacePrefix ? " " + text : text, out);
     }

@@ -56,6 +56,15 @@ class SentencePieceTokenizerTest {
     }
 
     @Test
+    void emptyTextIsNoTokenNotALoneSpace() {
+        // llama.cpp makes no text fragment of an empty string (nor between two special tokens), so
+        // the space prefix has nothing to attach to; HF's tokenizer gives [1] too.
+        assertArrayEquals(new int[] {1}, tokenizer.encode("", true, false));
+        assertArrayEquals(new int[0], tokenizer.encode("", false, false));
+        assertArrayEquals(new int[] {1, 2}, tokenizer.encode("</s>", true, true));
+    }
+
+    @Test
     void specialTokenTextIsSpecialOnlyWhenAllowed() {
         assertArrayEquals(new int[] {2}, tokenizer.encode("</s>", false, true));
         assertArrayEquals(new int[] {1, 2}, tokenizer.encode("</s>", true, true), "BOS as the vocabulary says, then </s>");
