@@ -161,6 +161,16 @@ public class LauncherTest {
     }
 
     @Test
+    public void evalBeyondTheTrainedContextRunsWithAWarning() throws Exception {
+        Path tiny = Shared.require("reference/tiny/tiny-i2s.gguf");
+        Process process = launch("eval", "--model", tiny.toString(), "--tokens", "1,450", "--n-predict", "300");
+        List<String> lines = finish(process);
+        assertEquals(lines.toString(), 0, process.exitValue());
+        assertTrue(lines.toString(), lines.contains(
+                "eval: warning: 302 positions exceed the 256 the model was trained with; past them the results are extrapolation"));
+    }
+
+    @Test
     public void tokenizeMatchesLlamaTokenizeOnTheSharedVocabulary() throws Exception {
         Path vocab = Shared.require("vocab/llama-spm/ggml-vocab-llama-spm.gguf");
         Process process = launch("tokenize", "--vocab", vocab.toString(), "--text", "The capital of France is", "--json");

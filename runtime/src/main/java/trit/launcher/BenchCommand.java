@@ -157,6 +157,7 @@ final class BenchCommand {
         try (GgufFile gguf = GgufFile.open(options.model()); BitnetModel model = BitnetModel.load(gguf)) {
             int maxPp = Arrays.stream(options.pp()).max().orElse(0);
             int context = Math.max(maxPp, options.tg() + 1);
+            ToolArgs.warnBeyondTrainedContext("bench", model.config(), context);
             try (Session session = new Session(model.config(), context)) {
                 bytesPerToken = 0;
                 simd = 0;

@@ -106,6 +106,7 @@ final class EvalCommand {
             Tokenizer tokenizer = options.prompt() != null || gguf.has("tokenizer.ggml.model") ? Tokenizers.fromGguf(gguf) : null;
             int[] prompt = options.tokens() != null ? options.tokens() : tokenizer.encode(options.prompt(), true, false);
             int context = prompt.length + options.nPredict();
+            ToolArgs.warnBeyondTrainedContext("eval", model.config(), context);
             Session session = new Session(model.config(), context);
             ForwardPass pass = new ForwardPass(model, () -> kernel);
             List<float[][]> promptTop = new ArrayList<>();

@@ -72,6 +72,7 @@ final class PerplexityCommand {
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
             int[] tokens = tokenizer.encode(Files.readString(options.file()), true, false);
             int ctx = options.ctx();
+            ToolArgs.warnBeyondTrainedContext("perplexity", model.config(), ctx);
             int chunks = Math.min(options.chunks(), tokens.length / ctx);
             if (chunks < 1) {
                 throw new LaunchException("perplexity: the text has " + tokens.length + " tokens, fewer than one chunk of --ctx "

@@ -1,6 +1,7 @@
 package trit.launcher;
 
 import trit.api.kernel.TernaryKernel;
+import trit.bitnet.ModelConfig;
 import trit.kernels.ScalarKernel;
 import trit.kernels.VectorKernel;
 import trit.launcher.Main.UsageException;
@@ -14,6 +15,18 @@ final class ToolArgs {
     ToolArgs(String command, String[] args) {
         this.command = command;
         this.args = args;
+    }
+
+    /**
+     * Warns on standard error when a run uses more positions than {@code config} was trained with:
+     * the server refuses such a context, a tool runs it (as llama.cpp's tools do), but past the
+     * trained context RoPE extrapolates and the numbers mean little.
+     */
+    static void warnBeyondTrainedContext(String command, ModelConfig config, int positions) {
+        if (positions > config.contextLength()) {
+            System.err.printf("%s: warning: %d positions exceed the %d the model was trained with; past them the results "
+                    + "are extrapolation%n", command, positions, config.contextLength());
+        }
     }
 
     /** The value of the option at {@code args[i - 1]}. */
