@@ -128,6 +128,26 @@ public class LocalProviderTest {
         awaitProvider(demoFilter);
     }
 
+    /** Model ids are unique among the local models: a second file of the same general.name serves under its file name. */
+    @Test
+    public void aSecondFileOfTheSameNameServesUnderItsFileName() throws Exception {
+        awaitProvider("(&(trit.model.file=" + demo + ")(trit.provider.name=bitnet/trit-demo))");
+        Path twin = TritFramework.scratchDirectory("twin").resolve("twin.gguf");
+        Files.copy(demo, twin);
+        org.osgi.service.cm.Configuration c = configurationAdmin.createFactoryConfiguration(FACTORY, "?");
+        owned.add(c);
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("model.file", twin.toString());
+        c.update(p);
+        InferenceProvider provider = awaitProvider("(trit.model.file=" + twin + ")");
+        assertEquals("twin", provider.models().get(0).id());
+        assertEquals("bitnet/twin", provider.name());
+
+        // A configured model.id is that or nothing.
+        InferenceProvider clash = configure("twin", Map.of(), a -> !a.isAvailable() && a.reason().contains("model.id"));
+        assertEquals("cannot load " + demo + ": model.id 'twin' is already the id of " + twin, clash.availability().reason());
+    }
+
     @Test
     public void aGenerationStreamsItsTextAndReportsUsage() throws Exception {
         InferenceProvider provider = configure("tiny", Map.of("max.tokens", 12));
@@ -349,10 +369,16 @@ public class LocalProviderTest {
     // --- helpers
 
     private InferenceProvider configure(String id, Map<String, Object> extra) throws Exception {
+        return configure(id, extra, Availability::isAvailable);
+    }
+
+    /** A provider of {@code id} whose availability meets {@code condition} (it may have no model loaded). */
+    private InferenceProvider configure(String id, Map<String, Object> extra, Predicate<Availability> condition)
+            throws Exception {
         org.osgi.service.cm.Configuration c = configurationAdmin.createFactoryConfiguration(FACTORY, "?");
         owned.add(c);
         c.update(properties(id, extra));
-        return awaitProvider("(trit.model.id=" + id + ")");
+        return awaitProvider("(trit.provider.name=bitnet/" + id + ")", condition);
     }
 
     private Dictionary<String, Object> properties(String id, Map<String, Object> extra) {

@@ -159,6 +159,12 @@ public class BitnetProvider implements InferenceProvider {
         if (model != null) {
             model.retire();
         }
+        releaseIdsBut(null);
+    }
+
+    /** Gives back the model ids this provider claimed, except the one {@code serving} has (null: all). */
+    private void releaseIdsBut(LoadedModel serving) {
+        ModelIds.releaseAllBut(this, serving == null ? null : serving.id);
     }
 
     /**
@@ -228,8 +234,9 @@ public class BitnetProvider implements InferenceProvider {
     private void loadModel(BitnetProviderConfiguration config, int ticket) {
         LoadedModel loaded;
         try {
-            loaded = LoadedModel.load(config, this::kernel, tokenizers);
+            loaded = LoadedModel.load(config, this::kernel, tokenizers, ModelIds.of(this));
         } catch (IOException | RuntimeException e) {
+            releaseIdsBut(current);
             LOG.error("Cannot load model {}: {}", config.model_file(), e.getMessage());
             synchronized (this) {
                 if (ticket == loadTicket && current == null) {
@@ -242,6 +249,7 @@ public class BitnetProvider implements InferenceProvider {
         synchronized (this) {
             if (ticket != loadTicket || deactivated) {
                 loaded.retire(); // a newer configuration or a shutdown overtook this load
+                releaseIdsBut(deactivated ? null : current);
                 return;
             }
             old = current;
@@ -250,6 +258,7 @@ public class BitnetProvider implements InferenceProvider {
             availability = Availability.AVAILABLE;
         }
         updateRegistration();
+        releaseIdsBut(loaded);
         if (old != null) {
             old.retire();
         }

@@ -89,10 +89,12 @@ final class LoadedModel {
      * Loads the configured model and allocates its sessions.
      *
      * @throws IOException              when the file cannot be read or is not a usable model (the message says why)
-     * @throws IllegalArgumentException when the configuration does not fit the model or the memory limit
+     * @param ids                     grants the model its id, unique among the local models
+     * @throws IllegalArgumentException when the configuration does not fit the model or the memory limit, or its
+     *                                  model.id is another model's
      */
     static LoadedModel load(BitnetProviderConfiguration config, Supplier<TernaryKernel> kernels,
-                            TokenizerFactory tokenizers) throws IOException {
+                            TokenizerFactory tokenizers, ModelIds.Claim ids) throws IOException {
         Path file = Path.of(config.model_file()).toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
             throw new IOException("model file " + file + " does not exist");
@@ -113,7 +115,7 @@ final class LoadedModel {
             // A prompt's attention runs on the kernel's threads, each with scratch of its own.
             long perSession = Session.kvCacheBytes(mc, context) + Session.scratchBytes(mc, context, kernel.threads());
             checkMemory(config, perSession, context);
-            String id = modelId(config, gguf, file);
+            String id = ids.claim(modelId(config, gguf, file), !config.model_id().isBlank(), file);
             model.prepare(kernel); // repack for the kernel now, not during the first request
             for (int i = 0; i < config.max_concurrent(); i++) {
                 sessions.add(new Session(mc, context));
