@@ -50,8 +50,13 @@ final class Http {
     /** A client of the framework's server, once the REST API answers. */
     static Http whenStarted(BundleContext context) {
         Http http = new Http(Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)));
-        http.await("/health", r -> r.status() == 200, "the REST API to start");
+        http.await("/health", Http::healthAnswers, "the REST API to start");
         return http;
+    }
+
+    /** Whether /health is the API's own answer: 200, or 503 while nothing can answer (no provider yet, say). */
+    static boolean healthAnswers(Reply r) {
+        return (r.status() == 200 || r.status() == 503) && r.raw().body().contains("\"status\"");
     }
 
     record Reply(int status, String contentType, HttpResponse<String> raw) {

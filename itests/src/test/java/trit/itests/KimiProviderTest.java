@@ -62,7 +62,7 @@ public class KimiProviderTest {
     @Before
     public void connect() {
         http = new Http(Integer.parseInt(context.getProperty(TritFramework.HTTP_PORT)));
-        http.await("/health", r -> r.status() == 200, "the REST API to start");
+        http.await("/health", Http::healthAnswers, "the REST API to start");
     }
 
     @Test

@@ -22,8 +22,9 @@ import trit.api.provider.InferenceProvider;
 import trit.api.provider.ModelInfo;
 
 /**
- * {@code GET /health}: 200 when the server is up and no provider is still loading, 503 while one
- * is (a load balancer then waits), with every provider's state in the body either way.
+ * {@code GET /health}: 200 when the server can answer (no provider is still loading, one is
+ * available, and the router is not refusing), 503 otherwise (a load balancer then waits), with
+ * every provider's state in the body either way: status {@code loading} or {@code unavailable}.
  */
 @Component(service = HealthResource.class)
 @JakartarsResource
@@ -38,6 +39,9 @@ public class HealthResource {
     public record ProviderHealth(String name, String locality, String state, String reason, List<String> models) {
     }
 
+    /** The router's provider name. */
+    private static final String ROUTER = "router";
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     volatile List<InferenceProvider> providers = List.of();
 
@@ -46,9 +50,12 @@ public class HealthResource {
     public Response health() {
         List<ProviderHealth> states = providers.stream().map(HealthResource::state).toList();
         boolean loading = states.stream().anyMatch(p -> p.state().equals(lower(Availability.State.LOADING)));
-        return Response.status(loading ? 503 : 200)
-                .entity(new Health(loading ? "loading" : "ok", states))
-                .build();
+        // Ready means a request can be answered: some provider is available, and the router (which
+        // every request goes through) is not refusing.
+        boolean answering = states.stream().anyMatch(p -> p.state().equals(lower(Availability.State.AVAILABLE)))
+                && states.stream().noneMatch(p -> p.name().equals(ROUTER) && p.state().equals(lower(Availability.State.UNAVAILABLE)));
+        String status = loading ? "loading" : answering ? "ok" : "unavailable";
+        return Response.status(status.equals("ok") ? 200 : 503).entity(new Health(status, states)).build();
     }
 
     private static ProviderHealth state(InferenceProvider provider) {

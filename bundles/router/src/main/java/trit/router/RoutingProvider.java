@@ -160,6 +160,9 @@ public class RoutingProvider implements InferenceProvider, Router {
     /** Available when any provider is; loading when one is loading and none is available. */
     @Override
     public Availability availability() {
+        if (settings == null) {
+            return Availability.unavailable("not routing: its configuration is invalid: " + configurationError);
+        }
         List<ProviderEntry> entries = entries();
         if (entries.stream().anyMatch(e -> e.availability().isAvailable())) {
             return Availability.AVAILABLE;
