@@ -27,16 +27,22 @@ import org.junit.Test;
  */
 public class LauncherTest {
 
+    /** What a usage error's one line ends with. */
+    private static final String HELP = " (runtime/trit help lists the options)";
+
     private static final Path RUNTIME = Path.of(System.getProperty("trit.runtime.dir", "../runtime")).toAbsolutePath();
 
     @Test
     public void startsServesAndStopsCleanlyOnSigterm() throws Exception {
         int port = freePort();
         Path config = TritFramework.scratchDirectory("launcher-etc");
+        Path missing = TritFramework.scratchDirectory("launcher-models").resolve("not-made");
         Process process = launch("serve", "--port", Integer.toString(port), "--config", config.toString(),
-                "--data", TritFramework.scratchDirectory("launcher-data").toString());
+                "--data", TritFramework.scratchDirectory("launcher-data").toString(), "--models", missing.toString());
         BlockingQueue<String> output = drain(process);
         try {
+            awaitLine(output, "trit: warning: the models folder " + missing + " does not exist; models placed there once "
+                    + "it does are served", 30);
             String ready = awaitLine(output, "Trit is ready at ", 90);
             assertTrue(ready, ready.startsWith("Trit is ready at http://127.0.0.1:" + port + " "));
 
@@ -97,15 +103,26 @@ public class LauncherTest {
         Process badPort = launch("serve", "--port", "70000");
         List<String> lines = finish(badPort);
         assertEquals(2, badPort.exitValue());
-        assertTrue(lines.toString(), lines.contains("trit: --port must be a port number from 1 to 65535, was '70000'"));
+        assertTrue(lines.toString(), lines.contains("trit: --port must be a port number from 1 to 65535, was '70000'" + HELP));
 
         Process unknown = launch("serve", "--colour", "blue");
-        assertTrue(finish(unknown).contains("trit: unknown option '--colour'"));
+        assertTrue(finish(unknown).contains("trit: unknown option '--colour'" + HELP));
         assertEquals(2, unknown.exitValue());
 
         Process missingConfig = launch("--config", "/nonexistent/trit-etc");
-        assertTrue(finish(missingConfig).contains("trit: --config /nonexistent/trit-etc is not a folder"));
+        assertTrue(finish(missingConfig).contains("trit: --config /nonexistent/trit-etc is not a folder" + HELP));
         assertEquals(2, missingConfig.exitValue());
+    }
+
+    @Test
+    public void helpIsAnOptionOfEveryCommandToo() throws Exception {
+        for (String[] args : List.of(new String[] {"--help"}, new String[] {"-h"}, new String[] {"eval", "--help"},
+                new String[] {"bench", "-h"})) {
+            Process process = launch(args);
+            List<String> lines = finish(process);
+            assertEquals(List.of(args) + ": " + lines, 0, process.exitValue());
+            assertTrue(List.of(args) + ": " + lines, lines.stream().anyMatch(l -> l.startsWith("Usage: runtime/trit [serve]")));
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package trit.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -55,7 +56,7 @@ public class RemoteAccessTest {
         assertEquals("No API key is configured on this server, so it answers only clients on 127.0.0.1; "
                 + "configure api.keys in trit.rest to serve others",
                 remote.get("/v1/models").assertError(401, "invalid_api_key"));
-        assertEquals("probes need no key", 200, remote.get("/health").status());
+        assertTrue("probes need no key (200, or 503 here with no provider to answer)", Http.healthAnswers(remote.get("/health")));
 
         Path cfg = Path.of(context.getProperty(TritFramework.CONFIG_DIR)).resolve("trit.rest.cfg");
         try {

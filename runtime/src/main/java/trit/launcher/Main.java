@@ -51,6 +51,11 @@ public final class Main {
     public static void main(String[] args) {
         String command = args.length == 0 || args[0].startsWith("-") ? "serve" : args[0];
         String[] rest = args.length == 0 || args[0].startsWith("-") ? args : Arrays.copyOfRange(args, 1, args.length);
+        // trit --help, trit -h, trit CMD --help: the usage, whatever the command (an option's
+        // value never comes first, so "--help" there is never a value).
+        if (rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
+            command = "help";
+        }
         // --verbose (a stack trace with an error) belongs to the launcher, not to any one tool.
         boolean verbose = !command.equals("serve") && Arrays.asList(rest).contains("--verbose");
         String[] toolArgs = Arrays.stream(rest).filter(a -> !a.equals("--verbose")).toArray(String[]::new);
@@ -70,8 +75,9 @@ public final class Main {
                 default -> throw new UsageException("unknown command '" + command + "'");
             };
         } catch (UsageException e) {
-            System.err.println("trit: " + e.getMessage());
-            System.err.print(usage());
+            // One line: the usage is a "help" away, and would bury the message.
+            System.err.println("trit: " + e.getMessage() + " (" + System.getProperty("trit.command", "runtime/trit")
+                    + " help lists the options)");
             status = 2;
         } catch (LaunchException e) {
             System.err.println("trit: " + e.getMessage());

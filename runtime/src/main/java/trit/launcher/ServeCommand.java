@@ -55,6 +55,11 @@ final class ServeCommand {
     int run() {
         long started = System.nanoTime();
         checkPortFree();
+        if (!Files.isDirectory(options.modelsDir())) {
+            // A mistyped --models would otherwise only show as the demo model answering.
+            System.err.printf("trit: warning: the models folder %s does not exist; models placed there once it does are "
+                    + "served%n", options.modelsDir());
+        }
         List<RunBundles.RunBundle> bundles = RunBundles.in(options.bundleDir());
         if (bundles.isEmpty()) {
             throw new LaunchException("no bundles in " + options.bundleDir()
