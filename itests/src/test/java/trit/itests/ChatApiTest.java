@@ -276,6 +276,8 @@ public class ChatApiTest {
 
         assertEquals("The request body must be a JSON object, was [1,2]", http.post(CHAT, "[1,2]").assertError(400, "invalid_json"));
         assertTrue(http.post(CHAT, "{bad").assertError(400, "invalid_json").startsWith("The request body is not valid JSON"));
+        assertTrue(http.post(CHAT, chat("tokens-1-1", "{}") + " trailing").assertError(400, "invalid_json")
+                .startsWith("The request body is not valid JSON: Unrecognized token 'trailing'"));
         assertTrue(http.post(CHAT, "").assertError(400, "invalid_json").startsWith("The request body must be a JSON object"));
 
         String[][] completions = {

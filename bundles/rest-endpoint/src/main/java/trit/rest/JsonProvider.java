@@ -30,6 +30,8 @@ public class JsonProvider extends JacksonJsonProvider {
     static final ObjectMapper MAPPER = JsonMapper.builder()
             // Clients send fields this version does not know (OpenAI adds them often): not an error.
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // {"model": …} trailing: not JSON, and what follows the object is not what was meant.
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     public JsonProvider() {
