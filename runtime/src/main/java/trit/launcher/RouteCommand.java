@@ -57,7 +57,9 @@ final class RouteCommand {
                 throw tool.usage("--url must be an http(s) URL such as " + DEFAULT_URL + ", was '" + url + "'");
             }
             // The key comes from the environment only: a command line is visible to every local user.
-            return new Options(text, privateOnly, url.replaceAll("/+$", ""), model, env.get("TRIT_API_KEY"), json);
+            // The base URL OpenAI clients are given ends in /v1; the server's own ends before it.
+            String base = url.replaceAll("/+$", "").replaceAll("/v1$", "");
+            return new Options(text, privateOnly, base, model, env.get("TRIT_API_KEY"), json);
         }
     }
 
