@@ -76,7 +76,7 @@ public class RouterTest {
     @After
     public void unregister() throws Exception {
         registrations.forEach(ServiceRegistration::unregister);
-        for (String pid : List.of("trit.router", "trit.router.complexity")) {
+        for (String pid : List.of("trit.router", "trit.router.complexity", "trit.logging")) {
             Files.deleteIfExists(configFile(pid));
         }
     }
@@ -169,6 +169,20 @@ public class RouterTest {
         }
     }
 
+    /** The README's example: levels = trit.router=DEBUG logs every decision with its reason. */
+    @Test
+    public void debugLevelLogsEveryDecision() throws Exception {
+        Path log = Path.of(System.getProperty("trit.data.dir", "target/trit-data"), "logs", "trit.log");
+        Files.writeString(configFile("trit.logging"), "levels = trit.router=DEBUG\n");
+        awaitTrue(() -> {
+            operatorView.decide(PROOF);
+            return contains(log, "Route for model 'auto': ");
+        }, "the decision in " + log, () -> "");
+        String line = Files.readAllLines(log).stream().filter(l -> l.contains("Route for model 'auto': ")).findFirst()
+                .orElseThrow();
+        assertTrue(line, line.contains(" DEBUG ") && line.contains(" on itest-cloud by "));
+    }
+
     @Test
     public void theOfflineSwitchInTheRouterConfigurationKeepsEverythingLocal() throws Exception {
         assertEquals("itest-cloud", operatorView.decide(PROOF).provider());
@@ -233,6 +247,14 @@ public class RouterTest {
      * Polls every millisecond: a script that deletes or fixes a .cfg file the moment its
      * configuration applies is what raced FileInstall's write-back (now off), which undid it.
      */
+    private static boolean contains(Path file, String text) {
+        try {
+            return Files.exists(file) && Files.readString(file).contains(text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static void awaitTrue(Supplier<Boolean> condition, String what, Supplier<String> state) {
         long deadline = System.nanoTime() + 15_000_000_000L;
         while (System.nanoTime() < deadline) {

@@ -216,7 +216,14 @@ public class RoutingProvider implements InferenceProvider, Router {
     private Plan plan(ChatRequest request, RouterSettings current) {
         List<RankedPolicy> ranked = policies.stream().map(e -> RankedPolicy.of(e.getValue(), e.getKey()))
                 .sorted(RankedPolicy.CONSULTATION_ORDER).toList();
-        return Planner.plan(request, entries(), ranked, consensus, current);
+        Plan plan = Planner.plan(request, entries(), ranked, consensus, current);
+        if (LOG.isDebugEnabled()) {
+            // What an operator turns on with levels = trit.router=DEBUG: every decision, with why.
+            RouteDecision d = plan.decision();
+            LOG.debug("Route for model '{}': {} on {} by {} ({}); fallbacks {}; scores {}", request.model(), d.model(),
+                    d.provider(), d.policy(), d.reason(), d.fallbacks(), d.scores());
+        }
+        return plan;
     }
 
     private List<ProviderEntry> entries() {
