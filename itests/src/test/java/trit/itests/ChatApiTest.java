@@ -278,6 +278,10 @@ public class ChatApiTest {
         assertTrue(http.post(CHAT, "{bad").assertError(400, "invalid_json").startsWith("The request body is not valid JSON"));
         assertTrue(http.post(CHAT, chat("tokens-1-1", "{}") + " trailing").assertError(400, "invalid_json")
                 .startsWith("The request body is not valid JSON: Unrecognized token 'trailing'"));
+        assertTrue(http.post(CHAT, "{\"model\":\"tokens-1-1\",\"model\":\"other\",\"messages\":[]}")
+                .assertError(400, "invalid_json").startsWith("The request body is not valid JSON: Duplicate field 'model'"));
+        assertEquals("max_tokens must be at most 2147483647, was 99999999999",
+                http.post(CHAT, chat("tokens-1-1", "{\"max_tokens\":99999999999}")).assertError(400, "invalid_value"));
         assertTrue(http.post(CHAT, "").assertError(400, "invalid_json").startsWith("The request body must be a JSON object"));
 
         String[][] completions = {
@@ -520,6 +524,8 @@ public class ChatApiTest {
                 "the cap to apply");
         Files.writeString(config(), "max.tokens.cap = 40\nmax.request.bytes = lots\n");
         Thread.sleep(2500); // FileInstall reads the file within a second; the refusal leaves nothing to wait for
+        Files.writeString(config(), "max.tokens.cap = 40\nmax.concurrent.generations = 0\n"); // would refuse everything
+        Thread.sleep(2500);
         assertEquals(200, http.get("/v1/models").status());
         assertEquals("max_tokens must be at most 50 on this server (max.tokens.cap), was 51",
                 http.post(CHAT, chat("tokens-1-1", "{\"max_tokens\":51}")).assertError(400, "invalid_value"));

@@ -59,8 +59,12 @@ final class TokenizeCommand {
                     case "--jsonl" -> jsonl = true;
                     case "--chat" -> chat = Path.of(tool.value(++i));
                     case "--special" -> special = true;
-                    case "--add-bos" -> bos = true;
-                    case "--no-bos" -> bos = false;
+                    case "--add-bos", "--no-bos" -> {
+                        if (bos != null && bos != a.equals("--add-bos")) {
+                            throw tool.usage("--add-bos and --no-bos contradict each other");
+                        }
+                        bos = a.equals("--add-bos");
+                    }
                     case "--json" -> json = true;
                     default -> throw tool.usage("unknown option '" + a + "'");
                 }

@@ -78,6 +78,8 @@ class TokenizeChatTest {
                 assertThrows(LaunchException.class, () -> run("--vocab", vocab, "--chat", dir.resolve("none.json").toString())).getMessage());
         assertEquals("tokenize: --chat encodes as the server does: --special, --add-bos and --no-bos do not apply",
                 assertThrows(UsageException.class, () -> run("--vocab", vocab, "--chat", "x.json", "--no-bos")).getMessage());
+        assertEquals("tokenize: --add-bos and --no-bos contradict each other",
+                assertThrows(UsageException.class, () -> run("--vocab", vocab, "--text", "t", "--add-bos", "--no-bos")).getMessage());
         assertEquals("tokenize: give exactly one of --text, --file, --jsonl and --chat",
                 assertThrows(UsageException.class, () -> run("--vocab", vocab, "--chat", "x.json", "--text", "t")).getMessage());
     }

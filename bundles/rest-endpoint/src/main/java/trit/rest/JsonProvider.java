@@ -11,6 +11,7 @@ import org.osgi.service.jakartars.whiteboard.propertytypes.JakartarsExtension;
 import org.osgi.service.jakartars.whiteboard.propertytypes.JakartarsMediaType;
 import org.osgi.service.jakartars.whiteboard.propertytypes.JakartarsName;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -32,6 +33,8 @@ public class JsonProvider extends JacksonJsonProvider {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             // {"model": …} trailing: not JSON, and what follows the object is not what was meant.
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // {"privacy": "local_only", …, "privacy": "auto"}: which one was meant? Refused, not guessed.
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
     public JsonProvider() {

@@ -296,6 +296,9 @@ final class RequestReader {
         if (node == null || node.isNull()) {
             return null;
         }
+        if (node.isIntegralNumber() && !node.canConvertToInt() && node.bigIntegerValue().signum() > 0) {
+            throw ApiException.invalid(field, field + " must be at most " + max + ", was " + describe(node));
+        }
         if (!node.isIntegralNumber() || !node.canConvertToInt() || node.asInt() < min || node.asInt() > max) {
             throw ApiException.invalid(field, field + " must be an integer " + (max == Integer.MAX_VALUE
                     ? ">= " + min : "from " + min + " to " + max) + ", was " + describe(node));

@@ -57,9 +57,9 @@ public class RestApplication {
     void activate(BundleContext context, RestConfiguration config, Map<String, Object> properties) {
         this.context = context;
         this.host = context.getProperty(HTTP_HOST);
-        Optional<String> problem = ConfigurationValues.unconvertible(RestConfiguration.class, config, properties);
+        Optional<String> problem = problem(config, properties);
         if (problem.isPresent()) {
-            // Read on every request, such a value would fail each one with a 500.
+            // Read on every request, such a value would fail each one with a 500 (or refuse all with 0).
             LOG.error("Invalid configuration {}: {}; the API is not served until it is fixed", RestConfiguration.PID,
                     problem.get());
             return;
@@ -72,7 +72,7 @@ public class RestApplication {
     /** Applies a new configuration; one whose values do not convert is refused and the previous one stays. */
     @Modified
     void modified(RestConfiguration newConfig, Map<String, Object> properties) {
-        Optional<String> problem = ConfigurationValues.unconvertible(RestConfiguration.class, newConfig, properties);
+        Optional<String> problem = problem(newConfig, properties);
         if (problem.isPresent()) {
             LOG.error("Invalid configuration {}: {}; {}", RestConfiguration.PID, problem.get(), registration == null
                     ? "the API is not served until it is fixed" : "the previous configuration stays in force");
@@ -86,6 +86,22 @@ public class RestApplication {
         } else if (!normalizeBasePath(old.base_path()).equals(normalizeBasePath(newConfig.base_path()))) {
             registration.setProperties(properties(newConfig));
         }
+    }
+
+    /** Why {@code c} cannot be used, or empty: a value that does not convert, or a limit below 1. */
+    static Optional<String> problem(RestConfiguration c, Map<String, ?> properties) {
+        Optional<String> unconvertible = ConfigurationValues.unconvertible(RestConfiguration.class, c, properties);
+        if (unconvertible.isPresent()) {
+            return unconvertible;
+        }
+        Map<String, Long> limits = new java.util.LinkedHashMap<>();
+        limits.put("max.request.bytes", c.max_request_bytes());
+        limits.put("max.tokens.cap", (long) c.max_tokens_cap());
+        limits.put("max.prompt.chars", (long) c.max_prompt_chars());
+        limits.put("max.concurrent.generations", (long) c.max_concurrent_generations());
+        limits.put("retry.after.seconds", (long) c.retry_after_seconds());
+        return limits.entrySet().stream().filter(e -> e.getValue() < 1).findFirst()
+                .map(e -> e.getKey() + " must be >= 1, was " + e.getValue());
     }
 
     /** The current settings (read them once per request: they may change between two reads). */
