@@ -319,6 +319,21 @@ public class LocalProviderTest {
         awaitProvider("(&(trit.model.id=steady)(trit.model.context=1024))");
     }
 
+    /** A kernel.target nothing matches: the provider stays listed, unavailable with the reason, and loads once one does. */
+    @Test
+    public void aKernelTargetNothingMatchesLeavesTheProviderUnavailableUntilOneDoes() throws Exception {
+        InferenceProvider provider = configure("no-kernel", Map.of("kernel.target", "(trit.kernel.name=nonexistent)"),
+                a -> !a.isAvailable() && a.reason().contains("kernel"));
+        assertEquals("cannot load " + demo + ": no kernel service matches kernel.target (trit.kernel.name=nonexistent); "
+                + "the model loads when one is registered", provider.availability().reason());
+        owned.getLast().update(properties("no-kernel", Map.of("kernel.target", "(trit.kernel.name=vector)")));
+        awaitProvider("(trit.model.id=no-kernel)");
+
+        InferenceProvider malformed = configure("bad-filter", Map.of("kernel.target", "(((bad"), a -> !a.isAvailable());
+        assertTrue(malformed.availability().reason(), malformed.availability().reason()
+                .startsWith("invalid configuration: kernel.target '(((bad' is not a filter: "));
+    }
+
     /** A configuration that cannot be used from the start: the provider is listed, unavailable, saying why. */
     @Test
     public void anInvalidConfigurationLeavesTheProviderUnavailableWithTheReasonUntilItIsFixed() throws Exception {

@@ -11,6 +11,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.stream.Stream;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -18,6 +20,7 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
@@ -68,8 +71,10 @@ public class BitnetProvider implements InferenceProvider {
     /** Service property: bytes of KV cache and scratch allocated for all sessions. */
     public static final String MODEL_SESSION_BYTES = "trit.model.session.bytes";
 
-    @Reference(name = "kernel", policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    /** The best kernel matching kernel.target; null while none does (then the provider says so). */
     private volatile TernaryKernel kernel;
+    /** A load found no kernel: the next one bound starts it again. Guarded by this. */
+    private boolean waitingForKernel;
 
     private final TokenizerFactory tokenizers;
     private final BundleContext context;
@@ -168,6 +173,32 @@ public class BitnetProvider implements InferenceProvider {
     }
 
     /**
+     * Optional, so that a kernel.target nothing matches leaves the provider listed, unavailable
+     * with the reason, instead of unsatisfied and gone (and its model id routed elsewhere).
+     */
+    @Reference(name = "kernel", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindKernel(TernaryKernel k) {
+        BitnetProviderConfiguration load;
+        synchronized (this) {
+            kernel = k;
+            load = waitingForKernel && !deactivated ? config : null;
+            waitingForKernel = false;
+        }
+        if (load != null) {
+            startLoading(load);
+        }
+    }
+
+    void unbindKernel(TernaryKernel k) {
+        synchronized (this) {
+            if (kernel == k) { // greedy: a better kernel is bound before the one it replaces goes
+                kernel = null;
+            }
+        }
+    }
+
+    /**
      * The kernel the next token computes with: the best match of {@code kernel.target}, limited
      * to the configured threads (a change of {@code threads} applies from the next token on).
      */
@@ -187,6 +218,11 @@ public class BitnetProvider implements InferenceProvider {
         Optional<String> unconvertible = ConfigurationValues.unconvertible(BitnetProviderConfiguration.class, c, properties);
         if (unconvertible.isPresent()) {
             return unconvertible;
+        }
+        try {
+            FrameworkUtil.createFilter(c.kernel_target());
+        } catch (InvalidSyntaxException e) {
+            return Optional.of("kernel.target '" + c.kernel_target() + "' is not a filter: " + e.getMessage());
         }
         return Stream.of(
                         atLeast("threads", c.threads(), 0),
@@ -237,6 +273,15 @@ public class BitnetProvider implements InferenceProvider {
             loaded = LoadedModel.load(config, this::kernel, tokenizers, ModelIds.of(this));
         } catch (IOException | RuntimeException e) {
             releaseIdsBut(current);
+            if (e instanceof LoadedModel.NoKernelException) {
+                synchronized (this) {
+                    if (kernel != null && ticket == loadTicket) { // one was bound meanwhile
+                        startLoading(config);
+                        return;
+                    }
+                    waitingForKernel = ticket == loadTicket;
+                }
+            }
             LOG.error("Cannot load model {}: {}", config.model_file(), e.getMessage());
             synchronized (this) {
                 if (ticket == loadTicket && current == null) {
@@ -330,6 +375,10 @@ public class BitnetProvider implements InferenceProvider {
 
     @Override
     public Availability availability() {
+        BitnetProviderConfiguration c = config;
+        if (current != null && kernel == null && c != null) {
+            return Availability.unavailable("no kernel service matches kernel.target " + c.kernel_target());
+        }
         return availability;
     }
 

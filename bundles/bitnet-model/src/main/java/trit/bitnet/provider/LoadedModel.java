@@ -112,6 +112,10 @@ final class LoadedModel {
             }
             int context = contextLength(config, mc);
             TernaryKernel kernel = kernels.get();
+            if (kernel == null) {
+                throw new NoKernelException("no kernel service matches kernel.target " + config.kernel_target()
+                        + "; the model loads when one is registered");
+            }
             // A prompt's attention runs on the kernel's threads, each with scratch of its own.
             long perSession = Session.kvCacheBytes(mc, context) + Session.scratchBytes(mc, context, kernel.threads());
             checkMemory(config, perSession, context);
@@ -138,6 +142,15 @@ final class LoadedModel {
             }
             gguf.close();
             throw e;
+        }
+    }
+
+    /** No kernel service matches the configuration's kernel.target (yet). */
+    static final class NoKernelException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NoKernelException(String message) {
+            super(message);
         }
     }
 
