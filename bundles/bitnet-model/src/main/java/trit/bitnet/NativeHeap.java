@@ -28,18 +28,13 @@ final class NativeHeap {
         }
     }
 
-    /** Whether {@link #trim} gives memory back on this platform. */
-    static boolean available() {
-        return MALLOC_TRIM != null;
-    }
-
     /** Gives the free memory of every C heap back to the system, where the C library can. */
     static void trim() {
         if (MALLOC_TRIM == null) {
             return;
         }
         try {
-            int released = (int) MALLOC_TRIM.invokeExact(0L);
+            int ignored = (int) MALLOC_TRIM.invokeExact(0L); // 1 if memory was given back
         } catch (Throwable e) {
             // IllegalCallerException without native access: nothing to give back then
         }

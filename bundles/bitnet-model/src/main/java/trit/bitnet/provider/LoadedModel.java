@@ -86,7 +86,8 @@ final class LoadedModel {
     }
 
     /**
-     * Loads the configured model and allocates its sessions.
+     * Loads the configured model and allocates its sessions. The configuration's own values were
+     * checked where it arrived ({@link BitnetProvider#problem}); what depends on the file is checked here.
      *
      * @throws IOException              when the file cannot be read or is not a usable model (the message says why)
      * @param ids                     grants the model its id, unique among the local models
@@ -98,6 +99,11 @@ final class LoadedModel {
         Path file = Path.of(config.model_file()).toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
             throw new IOException("model file " + file + " does not exist");
+        }
+        TernaryKernel kernel = kernels.get(); // before the weights: without a kernel they would be loaded for nothing
+        if (kernel == null) {
+            throw new NoKernelException("no kernel service matches kernel.target " + config.kernel_target()
+                    + "; the model loads when one is registered");
         }
         GgufFile gguf = GgufFile.open(file);
         BitnetModel model = null;
@@ -111,11 +117,6 @@ final class LoadedModel {
                         + " tokens, the model's embedding " + mc.vocabulary());
             }
             int context = contextLength(config, mc);
-            TernaryKernel kernel = kernels.get();
-            if (kernel == null) {
-                throw new NoKernelException("no kernel service matches kernel.target " + config.kernel_target()
-                        + "; the model loads when one is registered");
-            }
             // A prompt's attention runs on the kernel's threads, each with scratch of its own.
             long perSession = Session.kvCacheBytes(mc, context) + Session.scratchBytes(mc, context, kernel.threads());
             checkMemory(config, perSession, context);
@@ -156,9 +157,6 @@ final class LoadedModel {
 
     private static int contextLength(BitnetProviderConfiguration config, ModelConfig mc) {
         int trained = mc.contextLength();
-        if (config.context_size() < 0) {
-            throw new IllegalArgumentException("context.size must be >= 0, was " + config.context_size());
-        }
         if (config.context_size() > trained) {
             throw new IllegalArgumentException("context.size " + config.context_size()
                     + " exceeds the context the model was trained with (" + trained + ")");
@@ -167,12 +165,6 @@ final class LoadedModel {
     }
 
     private static void checkMemory(BitnetProviderConfiguration config, long perSession, int context) {
-        if (config.max_concurrent() < 1) {
-            throw new IllegalArgumentException("max.concurrent must be >= 1, was " + config.max_concurrent());
-        }
-        if (config.queue_length() < 0) {
-            throw new IllegalArgumentException("queue.length must be >= 0, was " + config.queue_length());
-        }
         long limit = config.memory_limit_mb() > 0 ? config.memory_limit_mb() << 20 : physicalMemory() / 2;
         long needed = perSession * config.max_concurrent();
         if (needed > limit) {
