@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -319,6 +320,17 @@ public class ChatApiTest {
         assertEquals("Provider itest-loading cannot take requests now (loading: loading big.gguf)",
                 busy.assertError(503, "no_provider_available"));
         assertEquals("5", busy.raw().headers().firstValue("Retry-After").orElse(""));
+
+        // A provider that knows when it is back (a rate limit's window, an open circuit) says so.
+        ServiceRegistration<InferenceProvider> limited = new StaticProvider("itest-limited",
+                Availability.unavailable("rate limited locally: 3 requests in the last minute", Duration.ofSeconds(42)),
+                "limited-model").register(context);
+        extra.add(limited);
+        http.await("/v1/models", r -> r.raw().body().contains("limited-model"), "the rate-limited provider");
+        Http.Reply limitedReply = http.post(CHAT, chat("limited-model", "{}"));
+        assertEquals("Provider itest-limited cannot take requests now (unavailable: rate limited locally: 3 requests in "
+                + "the last minute)", limitedReply.assertError(503, "no_provider_available"));
+        assertEquals("42", limitedReply.raw().headers().firstValue("Retry-After").orElse(""));
     }
 
     @Test

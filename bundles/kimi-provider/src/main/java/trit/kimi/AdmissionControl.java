@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.function.LongSupplier;
 
+import trit.api.provider.Availability;
 import trit.api.provider.ProviderException;
 import trit.api.provider.ProviderLoad;
 
@@ -16,6 +17,8 @@ import trit.api.provider.ProviderLoad;
 final class AdmissionControl {
 
     private static final long MINUTE = Duration.ofMinutes(1).toNanos();
+    /** A slot frees when any request in flight ends: no telling when, so the shortest sensible wait. */
+    private static final Duration BUSY_WAIT = Duration.ofSeconds(1);
 
     private final String provider;
     private final int maxConcurrent;
@@ -73,18 +76,17 @@ final class AdmissionControl {
             throw new ProviderException(ProviderException.Kind.RATE_LIMITED, provider,
                     "rate limited locally: " + active + " of " + maxConcurrent
                             + " concurrent requests already in flight (max.concurrent.requests)",
-                    Duration.ofSeconds(1), null);
+                    BUSY_WAIT, null);
         }
         long now = nanoClock.getAsLong();
         if (perMinute > 0) {
             forgetOlderThanAMinute(now);
             if (recentStarts.size() >= perMinute) {
-                Duration wait = Duration.ofNanos(MINUTE - (now - recentStarts.peekFirst()));
-                long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+                Duration wait = wholeSeconds(MINUTE - (now - recentStarts.peekFirst()));
                 throw new ProviderException(ProviderException.Kind.RATE_LIMITED, provider,
                         "rate limited locally: " + perMinute + " requests in the last minute (requests.per.minute); "
-                                + "the next one is possible in " + seconds + " s",
-                        Duration.ofSeconds(seconds), null);
+                                + "the next one is possible in " + wait.toSeconds() + " s",
+                        wait, null);
             }
             recentStarts.addLast(now);
         }
@@ -92,23 +94,31 @@ final class AdmissionControl {
         return new Permit();
     }
 
-    /** Why a request would be refused now, or {@code null} when one would be admitted. No side effect. */
-    synchronized String refusalReason() {
+    /** Whether a request would be admitted now, and if not why and for how long. No side effect. */
+    synchronized Availability availability() {
         if (active >= maxConcurrent) {
-            return "rate limited locally: all " + maxConcurrent + " request slots busy";
+            return Availability.unavailable("rate limited locally: all " + maxConcurrent + " request slots busy",
+                    BUSY_WAIT);
         }
         long now = nanoClock.getAsLong();
         long inWindow = recentStarts.stream().filter(start -> now - start < MINUTE).count();
         if (perMinute > 0 && inWindow >= perMinute) {
-            return "rate limited locally: " + perMinute + " requests in the last minute";
+            long oldest = recentStarts.stream().filter(start -> now - start < MINUTE).findFirst().orElse(now);
+            return Availability.unavailable("rate limited locally: " + perMinute + " requests in the last minute",
+                    wholeSeconds(MINUTE - (now - oldest)));
         }
-        return null;
+        return Availability.AVAILABLE;
     }
 
     private void forgetOlderThanAMinute(long now) {
         while (!recentStarts.isEmpty() && now - recentStarts.peekFirst() >= MINUTE) {
             recentStarts.removeFirst();
         }
+    }
+
+    /** At least one second, rounded up: what a Retry-After header can say. */
+    private static Duration wholeSeconds(long nanos) {
+        return Duration.ofSeconds(Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L));
     }
 
     synchronized ProviderLoad load() {

@@ -89,7 +89,8 @@ final class CircuitBreaker {
         return switch (currentState()) {
             case CLOSED -> Availability.AVAILABLE;
             case OPEN -> Availability.unavailable("circuit open for " + seconds(remainingNanos()) + " s more after "
-                    + consecutiveFailures + " consecutive failures (last: " + lastFailure + ")");
+                    + consecutiveFailures + " consecutive failures (last: " + lastFailure + ")",
+                    Duration.ofSeconds(seconds(remainingNanos())));
             case HALF_OPEN -> trialInFlight
                     ? Availability.unavailable("circuit half-open: a trial request is under way")
                     : Availability.AVAILABLE;

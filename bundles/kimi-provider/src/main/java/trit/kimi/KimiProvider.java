@@ -98,8 +98,7 @@ public final class KimiProvider implements InferenceProvider, AutoCloseable {
         if (!circuit.isAvailable()) {
             return circuit;
         }
-        String busy = admission.refusalReason();
-        return busy == null ? Availability.AVAILABLE : Availability.unavailable(busy);
+        return admission.availability();
     }
 
     @Override

@@ -38,12 +38,14 @@ class GuardUnitsTest {
         }
         assertEquals(CircuitBreaker.State.OPEN, breaker.currentState());
         assertEquals("circuit open for 30 s more after 3 consecutive failures (last: HTTP 503)", breaker.availability().reason());
+        assertEquals(Optional.of(Duration.ofSeconds(30)), breaker.availability().retryAfter());
         ProviderException open = assertThrows(ProviderException.class, breaker::admit);
         assertEquals(ProviderException.Kind.UNAVAILABLE, open.kind());
         assertEquals(Duration.ofSeconds(30), open.retryAfter().orElseThrow());
 
         nanos.addAndGet(Duration.ofSeconds(29).toNanos());
         assertEquals("circuit open for 1 s more after 3 consecutive failures (last: HTTP 503)", breaker.availability().reason());
+        assertEquals(Optional.of(Duration.ofSeconds(1)), breaker.availability().retryAfter(), "the rest of the cool-down");
         nanos.addAndGet(Duration.ofSeconds(1).toNanos());
         assertEquals(CircuitBreaker.State.HALF_OPEN, breaker.currentState());
         assertEquals(Availability.AVAILABLE, breaker.availability());
@@ -77,6 +79,8 @@ class GuardUnitsTest {
                 perMinute.getMessage());
         assertEquals(Duration.ofSeconds(20), perMinute.retryAfter().orElseThrow());
         assertEquals(ProviderException.Kind.RATE_LIMITED, perMinute.kind());
+        assertEquals(Availability.unavailable("rate limited locally: 3 requests in the last minute", Duration.ofSeconds(20)),
+                admission.availability(), "the router learns the same wait before it tries");
         nanos.addAndGet(Duration.ofSeconds(20).toNanos());
         admission.admit().close();
     }
@@ -99,7 +103,7 @@ class GuardUnitsTest {
         for (int i = 0; i < 100; i++) {
             admission.admit().close();
         }
-        assertEquals(null, admission.refusalReason());
+        assertEquals(Availability.AVAILABLE, admission.availability());
     }
 
     @Test

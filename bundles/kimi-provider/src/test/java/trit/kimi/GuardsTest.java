@@ -9,7 +9,9 @@ import static trit.kimi.Fixtures.answer;
 import static trit.kimi.Fixtures.content;
 import static trit.kimi.Fixtures.error;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -85,6 +87,7 @@ class GuardsTest {
             assertEquals(1, provider.load().active());
             assertEquals(1, provider.load().capacity());
             assertEquals("rate limited locally: all 1 request slots busy", provider.availability().reason());
+            assertEquals(Optional.of(Duration.ofSeconds(1)), provider.availability().retryAfter());
 
             ProviderException refused = assertThrows(ProviderException.class, () -> provider.complete(Fixtures.hello()));
             assertEquals(Kind.RATE_LIMITED, refused.kind());

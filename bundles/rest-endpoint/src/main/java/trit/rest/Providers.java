@@ -84,7 +84,8 @@ public class Providers {
             String message = "Provider " + chosen.name() + " cannot take requests now ("
                     + availability.state().name().toLowerCase(Locale.ROOT)
                     + (availability.reason().isEmpty() ? "" : ": " + availability.reason()) + ")";
-            throw ApiException.retryLater(503, message, "no_provider_available", LOADING_RETRY);
+            throw ApiException.retryLater(503, message, "no_provider_available",
+                    availability.retryAfter().orElse(LOADING_RETRY));
         }
         return chosen;
     }

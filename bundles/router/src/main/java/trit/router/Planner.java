@@ -1,5 +1,6 @@
 package trit.router;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -110,10 +111,15 @@ final class Planner {
             }
         }
         List<ProviderEntry> eligible = byName.values().stream().filter(p -> exclusions.allows(p.name())).toList();
+        Duration soonestBack = null;
         for (ProviderEntry entry : eligible) {
             if (!entry.availability().isAvailable()) {
                 exclusions.exclude(entry.name(), DEFAULT_POLICY, entry.availability().state().name().toLowerCase(Locale.ROOT)
                         + (entry.availability().reason().isEmpty() ? "" : " (" + entry.availability().reason() + ")"));
+                Duration back = entry.availability().retryAfter().orElse(null);
+                if (back != null && (soonestBack == null || back.compareTo(soonestBack) < 0)) {
+                    soonestBack = back;
+                }
             }
         }
 
@@ -125,8 +131,9 @@ final class Planner {
         List<Plan.Step> steps = order.stream().map(byName::get)
                 .map(p -> new Plan.Step(p, p.modelFor(model))).toList();
         if (steps.isEmpty()) {
+            // The soonest an eligible provider said it is back: the client's Retry-After.
             throw new ProviderException(ProviderException.Kind.UNAVAILABLE, "router",
-                    "no provider is eligible: " + exclusions.describe());
+                    "no provider is eligible: " + exclusions.describe(), soonestBack, null);
         }
 
         String policy;

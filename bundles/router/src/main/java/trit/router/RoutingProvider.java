@@ -1,7 +1,9 @@
 package trit.router;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -170,7 +172,9 @@ public class RoutingProvider implements InferenceProvider, Router {
         if (entries.stream().anyMatch(e -> e.availability().state() == Availability.State.LOADING)) {
             return Availability.loading("no provider is available yet; some are loading");
         }
-        return Availability.unavailable(entries.isEmpty() ? "no provider is registered" : "no provider is available");
+        String reason = entries.isEmpty() ? "no provider is registered" : "no provider is available";
+        return entries.stream().map(e -> e.availability().retryAfter()).flatMap(Optional::stream).min(Comparator.naturalOrder())
+                .map(soonest -> Availability.unavailable(reason, soonest)).orElse(Availability.unavailable(reason));
     }
 
     @Override

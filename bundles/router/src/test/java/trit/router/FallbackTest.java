@@ -3,6 +3,7 @@ package trit.router;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -208,6 +209,22 @@ class FallbackTest {
     }
 
     @Test
+    void whenNoProviderCanTakeTheRequestTheSoonestKnownWaitIsPassedOn() throws Exception {
+        ScriptedProvider[] p = start();
+        p[0].availability = Availability.unavailable("rate limited", Duration.ofSeconds(20));
+        p[1].availability = Availability.unavailable("circuit open for 7 s more", Duration.ofSeconds(7));
+        ProviderException refused = assertThrows(ProviderException.class,
+                () -> fixture.send(SIMPLE));
+        assertEquals(Kind.UNAVAILABLE, refused.kind());
+        assertEquals(Duration.ofSeconds(7), refused.retryAfter().orElseThrow(), refused.getMessage());
+        assertEquals(Availability.unavailable("no provider is available", Duration.ofSeconds(7)), fixture.router.availability());
+
+        p[1].availability = Availability.unavailable("misconfigured");
+        assertEquals(Duration.ofSeconds(20), assertThrows(ProviderException.class,
+                () -> fixture.send(SIMPLE)).retryAfter().orElseThrow(), "a provider that gives no wait is not waited for");
+    }
+
+    @Test
     void cancellingEndsTheRequestWithoutTryingAnotherProvider() throws Exception {
         ScriptedProvider[] p = start();
         p[0].mode = ScriptedProvider.Mode.SILENT;
@@ -241,7 +258,7 @@ class FallbackTest {
         assertEquals(Kind.UNAVAILABLE, ended.kind());
         assertEquals("the router stopped before trying the next provider after bitnet failed: UPSTREAM_ERROR", ended.getMessage());
         assertTrue(p[1].received.isEmpty());
-        ProviderException refused = org.junit.jupiter.api.Assertions.assertThrows(ProviderException.class,
+        ProviderException refused = assertThrows(ProviderException.class,
                 () -> fixture.send(SIMPLE));
         assertEquals("the router is stopping", refused.getMessage());
     }

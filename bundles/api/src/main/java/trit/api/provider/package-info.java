@@ -6,5 +6,5 @@
  * {@code policy = DYNAMIC}) and never cache one past its unregistration.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package trit.api.provider;
