@@ -69,8 +69,12 @@ final class Planner {
         }
 
         Exclusions exclusions = new Exclusions(byName.keySet());
+        // Why the request may only go to local providers, if it may: that decides where it goes,
+        // whatever the other policies prefer among the local ones.
+        String localOnlyWhy = null;
         if (localOnly) {
             String why = requestPrivate ? "the request is private (privacy=local_only)" : "the router is offline";
+            localOnlyWhy = why;
             byName.values().stream().filter(p -> !p.isLocal()).forEach(p -> exclusions.exclude(p.name(), PRIVACY_POLICY, why));
         }
         byName.values().stream().filter(p -> p.models().isEmpty())
@@ -96,6 +100,9 @@ final class Planner {
             verdict.scores().forEach(scores::putIfAbsent);
             if (verdict.type() == Verdict.Type.RESTRICT && name.equals(PRIVACY_POLICY)) {
                 privateRequest = true; // even when every provider is local and nothing was excluded
+                if (localOnlyWhy == null) {
+                    localOnlyWhy = verdict.reason();
+                }
             }
             switch (verdict.type()) {
                 case RESTRICT -> byName.keySet().stream().filter(p -> !verdict.providers().contains(p)).toList()
@@ -154,6 +161,10 @@ final class Planner {
         } else {
             policy = DEFAULT_POLICY;
             reason = "no policy expressed a preference; local providers first";
+        }
+        if (localOnlyWhy != null && !policy.equals(PRIVACY_POLICY)) {
+            reason = localOnlyWhy + ": local providers only; among them " + policy + ": " + reason;
+            policy = PRIVACY_POLICY;
         }
         if (!model.equals(AUTO) && !served) {
             reason = "model '" + model + "' is served by no provider, routed as auto; " + reason;

@@ -70,6 +70,25 @@ class RouterDecisionTest {
     }
 
     @Test
+    void aPrivateRequestIsRoutedByPrivacyEvenWhenTheOtherPoliciesAlsoChoseLocal() {
+        ChatRequest simple = new ChatRequest("auto", List.of(ChatMessage.user("What is the capital of France?")), null, null,
+                null, false, Map.of(Route.PRIVACY, Route.LOCAL_ONLY));
+        RouteDecision decision = fixture.router.decide(simple);
+        assertEquals(List.of("bitnet", "privacy", List.of()), List.of(decision.provider(), decision.policy(), decision.fallbacks()));
+        assertEquals("the request is private (privacy=local_only): local providers only; among them complexity: "
+                + "complexity 0.00 < threshold 0.50: local first", decision.reason());
+
+        RouterFixture localOnly = new RouterFixture().provider(RouterFixture.local());
+        try {
+            RouteDecision alone = localOnly.router.decide(simple);
+            assertEquals("privacy", alone.policy(), "nothing to exclude, and still the reason it stays local");
+            assertEquals(decision.reason(), alone.reason());
+        } finally {
+            localOnly.stop();
+        }
+    }
+
+    @Test
     void aPrivateRequestNamingACloudModelIsRefusedSayingWhy() {
         ChatRequest request = new ChatRequest(RouterFixture.CLOUD_MODEL, List.of(ChatMessage.user("Hi")), null, null, null,
                 false, Map.of(Route.PRIVACY, Route.LOCAL_ONLY));
