@@ -212,6 +212,14 @@ public class LocalProviderTest {
             assertTrue(e.getMessage(), e.getMessage().matches("the prompt's \\d+ tokens plus max_tokens 100 exceed the "
                     + "context of 64 tokens of short"));
         }
+        try {
+            provider.stream(raw("the river ".repeat(200)), new Collector());
+            fail("a prompt filling the context must be refused");
+        } catch (ProviderException e) {
+            assertEquals(ProviderException.Kind.CONTEXT_LENGTH_EXCEEDED, e.kind());
+            assertTrue(e.getMessage(), e.getMessage().matches("the prompt's \\d+ tokens leave no room for an answer in the "
+                    + "context of 64 tokens of short"));
+        }
     }
 
     @Test

@@ -16,7 +16,7 @@ public final class Main {
                    runtime/trit tokenize --vocab FILE [--special] [--add-bos|--no-bos] (--text TEXT | --file F | --jsonl) [--json]
                    runtime/trit bench --model FILE [--threads 1,2] [--pp 128,512] [--tg 64] [--reps 3] [--json]
                    runtime/trit bench --make-model large|b2|demo --out FILE [--seed N]
-                   runtime/trit route --text TEXT [--private] [--model ID] [--url URL] [--json]
+                   runtime/trit route --text TEXT [--private] [--model ID] [--max-tokens N] [--url URL] [--json]
                    runtime/trit java-home      print the JDK 25 the launcher uses
                    runtime/trit help
 
@@ -37,7 +37,9 @@ public final class Main {
             route asks a running server (--url, default http://127.0.0.1:8080, or $TRIT_URL) where
             the router would send TEXT, without generating anything (POST /v1/route), and prints the
             decision: model, provider, deciding policy, reason, scores and fallbacks. --private adds
-            privacy=local_only. The API key, if the server needs one, comes from $TRIT_API_KEY.
+            privacy=local_only; --max-tokens N the answer's room the router counts in the context
+            (default: trit.router.context-length's default.max.tokens). The API key, if the server
+            needs one, comes from $TRIT_API_KEY.
             """;
 
     private Main() {

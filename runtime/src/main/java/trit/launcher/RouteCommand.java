@@ -24,7 +24,8 @@ final class RouteCommand {
 
     static final String DEFAULT_URL = "http://127.0.0.1:8080";
 
-    record Options(String text, boolean privateOnly, String url, String model, String apiKey, boolean json) {
+    /** @param maxTokens the answer's room the router counts in the context, or {@code null} for its default */
+    record Options(String text, boolean privateOnly, String url, String model, Integer maxTokens, String apiKey, boolean json) {
 
         static Options parse(String[] args, Map<String, String> env) {
             ToolArgs tool = new ToolArgs("route", args);
@@ -32,6 +33,7 @@ final class RouteCommand {
             boolean privateOnly = false;
             String url = env.getOrDefault("TRIT_URL", DEFAULT_URL);
             String model = "auto";
+            Integer maxTokens = null;
             boolean json = false;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -40,6 +42,7 @@ final class RouteCommand {
                     case "--private" -> privateOnly = true;
                     case "--url" -> url = tool.value(++i);
                     case "--model" -> model = tool.value(++i);
+                    case "--max-tokens" -> maxTokens = tool.number(++i, 1, Integer.MAX_VALUE);
                     case "--json" -> json = true;
                     default -> throw tool.usage("unknown option '" + a + "'");
                 }
@@ -59,7 +62,7 @@ final class RouteCommand {
             // The key comes from the environment only: a command line is visible to every local user.
             // The base URL OpenAI clients are given ends in /v1; the server's own ends before it.
             String base = url.replaceAll("/+$", "").replaceAll("/v1$", "");
-            return new Options(text, privateOnly, base, model, env.get("TRIT_API_KEY"), json);
+            return new Options(text, privateOnly, base, model, maxTokens, env.get("TRIT_API_KEY"), json);
         }
     }
 
@@ -78,6 +81,9 @@ final class RouteCommand {
         body.putArray("messages").addObject().put("role", "user").put("content", options.text());
         if (options.privateOnly()) {
             body.put("privacy", "local_only");
+        }
+        if (options.maxTokens() != null) {
+            body.put("max_tokens", options.maxTokens());
         }
         String endpoint = options.url() + "/v1/route";
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(endpoint))

@@ -85,6 +85,10 @@ class RouteCommandTest {
         assertEquals("user", sent.path("messages").get(0).path("role").asText());
         assertEquals("local_only", sent.path("privacy").asText());
         assertEquals("null", authorizations.get(0), "no key, no header");
+        assertTrue(sent.path("max_tokens").isMissingNode(), "the router's default room for the answer");
+
+        run(Map.of(), "--text", "Summarize my notes", "--max-tokens", "3000", "--url", url());
+        assertEquals(3000, bodies.get(1).path("max_tokens").asInt(), "counted in the context as a real request's");
     }
 
     @Test

@@ -100,9 +100,15 @@ public class ContextLengthPolicy implements RoutingPolicy {
                         .thenComparing(c -> c.locality() == Locality.LOCAL)
                         .thenComparing(c -> -context(c)))
                 .map(Candidate::provider).toList();
+        int largestLocal = local.stream().mapToInt(ContextLengthPolicy::context).max().orElse(0);
         String why = !localFits
                 ? "about " + needed + " tokens (prompt estimate " + prompt + " + answer) do not fit the local context"
+                        + (largestLocal > 0 ? " of " + largestLocal : "")
                 : "prompt estimate " + prompt + " tokens exceeds the local threshold " + s.localMaxPromptTokens();
+        if (candidates.stream().noneMatch(c -> fits(c, needed))) {
+            // A dry run would otherwise name a provider without a hint that it is going to refuse.
+            why += "; no provider's context fits them: expect context_length_exceeded (the estimate errs high)";
+        }
         return Verdict.prefer(order, why, scores);
     }
 

@@ -142,7 +142,17 @@ class RouterDecisionTest {
         RouteDecision decision = fixture.router.decide(ask("Summarize: " + "The quarterly report covers sales. ".repeat(600)));
         assertEquals("kimi", decision.provider());
         assertEquals("context-length", decision.policy());
-        assertTrue(decision.reason().endsWith("do not fit the local context"), decision.reason());
+        assertTrue(decision.reason().endsWith("do not fit the local context of 4096"), decision.reason());
+    }
+
+    @Test
+    void aDryRunSaysWhenNoProviderCanHoldTheRequest() {
+        fixture.stop();
+        fixture = new RouterFixture().provider(RouterFixture.local());
+        RouteDecision decision = fixture.router.decide(ask("Summarize: " + "The quarterly report covers sales. ".repeat(600)));
+        assertEquals(List.of("bitnet", "context-length"), List.of(decision.provider(), decision.policy()));
+        assertTrue(decision.reason().endsWith("do not fit the local context of 4096; no provider's context fits them: "
+                + "expect context_length_exceeded (the estimate errs high)"), decision.reason());
     }
 
     @Test

@@ -399,8 +399,9 @@ public class BitnetProvider implements InferenceProvider {
         int room = model.contextLength - prompt.length;
         if (request.maxTokens() != null ? request.maxTokens() > room : room < 1) {
             throw new ProviderException(Kind.CONTEXT_LENGTH_EXCEEDED, name, "the prompt's " + prompt.length
-                    + " tokens plus max_tokens " + (request.maxTokens() != null ? request.maxTokens() : 1)
-                    + " exceed the context of " + model.contextLength + " tokens of " + model.id);
+                    + " tokens " + (request.maxTokens() != null ? "plus max_tokens " + request.maxTokens() + " exceed"
+                            : "leave no room for an answer in") + " the context of " + model.contextLength
+                    + " tokens of " + model.id);
         }
         int maxTokens = request.maxTokens() != null ? request.maxTokens() : Math.min(settings.max_tokens(), room);
         SamplerSettings sampling;
