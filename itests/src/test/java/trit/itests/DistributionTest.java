@@ -110,6 +110,19 @@ public class DistributionTest {
         assertTrue("no process still runs from " + home, ProcessHandle.allProcesses()
                 .noneMatch(p -> p.info().commandLine().orElse("").contains(home.toString())));
         assertTrue(output.all().toString(), output.all().stream().noneMatch(l -> l.startsWith("Building Trit")));
+        assertEquals("a clean stop logs no error or warning", List.of(), problems(afterStopping(output.all())));
+
+        // Stopped while the model loads: the load is abandoned and waited for, nothing fails on the way out.
+        Process early = launch(dir, launcher, "serve", "--port", Integer.toString(freePort()));
+        ProcessOutput earlyOutput = ProcessOutput.of(early);
+        try {
+            earlyOutput.awaitContaining("ModelDirectory - Serving ", 120);
+        } finally {
+            early.toHandle().destroy();
+        }
+        assertTrue("stops within 30 s of SIGTERM", early.waitFor(30, TimeUnit.SECONDS));
+        earlyOutput.await("Trit stopped.", 10);
+        assertEquals("a stop during the load logs no error", List.of(), problems(afterStopping(earlyOutput.all())));
 
         // A tool runs from wherever its user is, and leaves nothing there (the server's log folder is the server's).
         Process eval = launch(dir, launcher, "eval", "--model", home.resolve("data/trit-demo.gguf").toString(), "--tokens", "1,5");
@@ -119,6 +132,18 @@ public class DistributionTest {
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals("bin/trit eval left nothing in its working folder", List.of(home), left.toList());
         }
+    }
+
+    private static List<String> afterStopping(List<String> lines) {
+        int stopping = lines.indexOf("Stopping Trit ...");
+        assertTrue("the stop was announced: " + lines, stopping >= 0);
+        return lines.subList(stopping, lines.size());
+    }
+
+    /** Lines of a log level above INFO, of a stack trace, or of an exception. */
+    private static List<String> problems(List<String> lines) {
+        return lines.stream().filter(l -> l.matches(".*\\b(WARN|WARNING|ERROR|SEVERE)\\b.*")
+                || l.contains("Exception") || l.contains("Error:") || l.startsWith("\tat ")).toList();
     }
 
     /** Starts the unpacked {@code bin/trit} with only the JDK of this build: no Maven, no source tree within its reach. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /** The lines a child process prints, read as they come (so it never blocks on a full pipe). */
 final class ProcessOutput {
@@ -35,17 +36,26 @@ final class ProcessOutput {
 
     /** The first line starting with {@code prefix}, waiting up to {@code seconds}. */
     String await(String prefix, int seconds) throws InterruptedException {
+        return await(line -> line.startsWith(prefix), "starting with '" + prefix + "'", seconds);
+    }
+
+    /** The first line containing {@code text} (a log line, after its time and level), waiting up to {@code seconds}. */
+    String awaitContaining(String text, int seconds) throws InterruptedException {
+        return await(line -> line.contains(text), "containing '" + text + "'", seconds);
+    }
+
+    private String await(Predicate<String> wanted, String what, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
             String line = lines.poll(100, TimeUnit.MILLISECONDS);
             if (line != null) {
                 seen.add(line);
-                if (line.startsWith(prefix)) {
+                if (wanted.test(line)) {
                     return line;
                 }
             }
         }
-        throw new AssertionError("no line starting with '" + prefix + "' within " + seconds + " s; output: " + seen);
+        throw new AssertionError("no line " + what + " within " + seconds + " s; output: " + seen);
     }
 
     /** Every line read so far. */

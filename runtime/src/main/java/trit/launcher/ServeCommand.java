@@ -45,6 +45,8 @@ final class ServeCommand {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    /** The symbolic names of the Jakarta REST whiteboard implementation's bundles. */
+    private static final String REST_WHITEBOARD = "org.eclipse.osgitech.rest";
 
     private final ServeOptions options;
 
@@ -300,12 +302,33 @@ final class ServeCommand {
         return false;
     }
 
+    /**
+     * The Jakarta REST whiteboard rebuilds its application each time one of its services or Jersey's
+     * bundles goes away, and logs every rebuild as an error or a warning; stopped in reverse start
+     * order, the framework takes the API's extensions and Jersey away before the whiteboard. Stopped
+     * first (transiently, so the next start starts it again), it has nothing to rebuild and the stop
+     * logs nothing.
+     */
+    private static void stopRestWhiteboardFirst(Framework framework) {
+        for (Bundle bundle : framework.getBundleContext().getBundles()) {
+            if (bundle.getSymbolicName() != null && bundle.getSymbolicName().startsWith(REST_WHITEBOARD)
+                    && bundle.getState() == Bundle.ACTIVE) {
+                try {
+                    bundle.stop(Bundle.STOP_TRANSIENT);
+                } catch (BundleException | IllegalStateException e) {
+                    // The framework's own stop takes care of it.
+                }
+            }
+        }
+    }
+
     private static void stop(Framework framework) {
         if (framework.getState() != Bundle.ACTIVE && framework.getState() != Bundle.STARTING) {
             return;
         }
         System.out.println("Stopping Trit ...");
         try {
+            stopRestWhiteboardFirst(framework);
             framework.stop();
             if (framework.waitForStop(STOP_TIMEOUT.toMillis()).getType() == org.osgi.framework.FrameworkEvent.WAIT_TIMEDOUT) {
                 System.err.println("trit: the framework did not stop within " + STOP_TIMEOUT.toSeconds() + " s; exiting anyway");

@@ -4,6 +4,7 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs a freshly loaded model on throwaway prompts until the JIT compiler is done with the
@@ -57,9 +58,10 @@ public final class WarmUp {
      * {@code session} until the compiler is done or {@code limit} passed; then resets the session
      * and gives the compiler's freed memory back to the system ({@link NativeHeap#trim}).
      *
+     * @param abandoned checked between prompts: true ends the warm-up (the model is no longer wanted)
      * @throws IllegalArgumentException when the session holds fewer positions than a round needs
      */
-    public static Result run(ForwardPass pass, Session session, int vocabulary, Duration limit) {
+    public static Result run(ForwardPass pass, Session session, int vocabulary, Duration limit, BooleanSupplier abandoned) {
         if (session.contextLength() < CONTEXT) {
             throw new IllegalArgumentException("a warm-up needs a context of " + CONTEXT + " positions, the session holds "
                     + session.contextLength());
@@ -74,7 +76,7 @@ public final class WarmUp {
         int rounds = 0;
         boolean settled = false;
         try {
-            while (!settled && System.nanoTime() < deadline) {
+            while (!settled && System.nanoTime() < deadline && !abandoned.getAsBoolean()) {
                 // An odd and an even prompt, longer than one prompt batch (a batch's last token is
                 // paired with itself or not), then tokens one at a time.
                 session.reset();

@@ -53,7 +53,7 @@ class WarmUpTest {
         }
         try (Session s = new Session(model.config(), 128)) {
             ForwardPass pass = new ForwardPass(model, () -> kernel);
-            WarmUp.Result result = WarmUp.run(pass, s, model.config().vocabulary(), Duration.ofSeconds(60));
+            WarmUp.Result result = WarmUp.run(pass, s, model.config().vocabulary(), Duration.ofSeconds(60), () -> false);
             assertTrue(result.settled(), "the compiler should go quiet on a small model within a minute: " + result);
             assertTrue(result.rounds() >= 4, "at least four prompts: " + result);
             assertEquals(0, s.position(), "the session is reset after the warm-up");
@@ -65,9 +65,21 @@ class WarmUpTest {
     void stopsAtItsTimeLimit() {
         try (Session s = new Session(model.config(), 128)) {
             WarmUp.Result result = WarmUp.run(new ForwardPass(model, () -> kernel), s, model.config().vocabulary(),
-                    Duration.ZERO);
+                    Duration.ZERO, () -> false);
             assertFalse(result.settled());
             assertEquals(0, result.rounds());
+            assertEquals(0, s.position());
+        }
+    }
+
+    @Test
+    void endsAtOnceWhenTheModelIsNoLongerWanted() {
+        try (Session s = new Session(model.config(), 128)) {
+            int[] asked = {0};
+            WarmUp.Result result = WarmUp.run(new ForwardPass(model, () -> kernel), s, model.config().vocabulary(),
+                    Duration.ofSeconds(60), () -> ++asked[0] > 2);
+            assertFalse(result.settled());
+            assertEquals(2, result.rounds(), "two prompts, then abandoned: " + result);
             assertEquals(0, s.position());
         }
     }
@@ -76,7 +88,7 @@ class WarmUpTest {
     void refusesASessionTooShortForItsPrompts() {
         try (Session s = new Session(model.config(), WarmUp.CONTEXT - 1)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> WarmUp.run(new ForwardPass(model, () -> kernel), s, model.config().vocabulary(), Duration.ZERO));
+                    () -> WarmUp.run(new ForwardPass(model, () -> kernel), s, model.config().vocabulary(), Duration.ZERO, () -> false));
             assertEquals("a warm-up needs a context of " + WarmUp.CONTEXT + " positions, the session holds "
                     + (WarmUp.CONTEXT - 1), e.getMessage());
         }

@@ -2,15 +2,20 @@ package trit.bitnet.provider;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.stream.Stream;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceRegistration;
@@ -59,6 +64,8 @@ import trit.bitnet.sampling.SamplerSettings;
 public class BitnetProvider implements InferenceProvider {
 
     private static final Logger LOG = LoggerFactory.getLogger(BitnetProvider.class);
+    /** Longer than loading or repacking a 2B model or one warm-up prompt takes; shorter than the launcher's stop. */
+    private static final Duration LOADER_STOP_WAIT = Duration.ofSeconds(15);
 
     /** Service property: the model id served. */
     public static final String MODEL_ID = "trit.model.id";
@@ -88,6 +95,8 @@ public class BitnetProvider implements InferenceProvider {
     private ServiceRegistration<InferenceProvider> registration;
     /** Incremented by every configuration; a load that finishes after a newer one started is discarded. */
     private int loadTicket;
+    /** Threads loading a model, waited for at deactivation. */
+    private final Set<Thread> loaders = ConcurrentHashMap.newKeySet();
     private boolean deactivated;
 
     @Activate
@@ -164,7 +173,29 @@ public class BitnetProvider implements InferenceProvider {
         if (model != null) {
             model.retire();
         }
+        awaitLoaders();
         releaseIdsBut(null);
+    }
+
+    /**
+     * Waits for loads under way to notice they are abandoned (between loading, repacking and each
+     * warm-up prompt) and free what they allocated: a load left running would hold the model's
+     * memory after the provider is gone and fail with the bundle's class loader.
+     */
+    private void awaitLoaders() {
+        long deadline = System.nanoTime() + LOADER_STOP_WAIT.toNanos();
+        for (Thread loader : List.copyOf(loaders)) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !loader.join(Duration.ofNanos(left))) {
+                    LOG.warn("{}: a model load did not stop within {} s; leaving it", name, LOADER_STOP_WAIT.toSeconds());
+                    return;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Gives back the model ids this provider claimed, except the one {@code serving} has (null: all). */
@@ -264,13 +295,38 @@ public class BitnetProvider implements InferenceProvider {
         synchronized (this) {
             ticket = ++loadTicket;
         }
-        Thread.ofPlatform().daemon().name("trit-load-" + providerName(config)).start(() -> loadModel(config, ticket));
+        Thread loader = Thread.ofPlatform().daemon().name("trit-load-" + providerName(config)).unstarted(() -> {
+            try {
+                loadModel(config, ticket);
+            } finally {
+                loaders.remove(Thread.currentThread());
+            }
+        });
+        loaders.add(loader);
+        loader.start();
+    }
+
+    private boolean frameworkStopping() {
+        try {
+            return context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getState() == Bundle.STOPPING;
+        } catch (IllegalStateException e) {
+            return true; // this bundle's context is no longer valid: it stopped
+        }
+    }
+
+    /** Whether a load under {@code ticket} is no longer wanted: a newer configuration or the provider's end. */
+    private synchronized boolean overtaken(int ticket) {
+        return ticket != loadTicket || deactivated;
     }
 
     private void loadModel(BitnetProviderConfiguration config, int ticket) {
         LoadedModel loaded;
         try {
-            loaded = LoadedModel.load(config, this::kernel, tokenizers, ModelIds.of(this));
+            loaded = LoadedModel.load(config, this::kernel, tokenizers, ModelIds.of(this), () -> overtaken(ticket));
+        } catch (LoadedModel.AbandonedException e) {
+            releaseIdsBut(deactivated ? null : current);
+            LOG.debug("Stopped loading {}: no longer wanted", config.model_file());
+            return;
         } catch (IOException | RuntimeException e) {
             releaseIdsBut(current);
             if (e instanceof LoadedModel.NoKernelException) {
@@ -281,6 +337,11 @@ public class BitnetProvider implements InferenceProvider {
                     }
                     waitingForKernel = ticket == loadTicket;
                 }
+            }
+            if (frameworkStopping()) {
+                // Its kernel or tokenizer went first: the load fails for the stop, not for the model.
+                LOG.debug("Stopped loading {} as the framework stops: {}", config.model_file(), e.getMessage());
+                return;
             }
             LOG.error("Cannot load model {}: {}", config.model_file(), e.getMessage());
             synchronized (this) {

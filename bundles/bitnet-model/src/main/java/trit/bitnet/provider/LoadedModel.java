@@ -15,6 +15,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -95,7 +96,7 @@ final class LoadedModel {
      *                                  model.id is another model's
      */
     static LoadedModel load(BitnetProviderConfiguration config, Supplier<TernaryKernel> kernels,
-                            TokenizerFactory tokenizers, ModelIds.Claim ids) throws IOException {
+                            TokenizerFactory tokenizers, ModelIds.Claim ids, BooleanSupplier abandoned) throws IOException {
         Path file = Path.of(config.model_file()).toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
             throw new IOException("model file " + file + " does not exist");
@@ -110,6 +111,7 @@ final class LoadedModel {
         List<Session> sessions = new ArrayList<>();
         try {
             model = BitnetModel.load(gguf);
+            checkWanted(abandoned);
             ModelConfig mc = model.config();
             Tokenizer tokenizer = tokenizers.open(file);
             if (tokenizer.vocabularySize() != mc.vocabulary()) {
@@ -122,6 +124,7 @@ final class LoadedModel {
             checkMemory(config, perSession, context);
             String id = ids.claim(modelId(config, gguf, file), !config.model_id().isBlank(), file);
             model.prepare(kernel); // repack for the kernel now, not during the first request
+            checkWanted(abandoned);
             for (int i = 0; i < config.max_concurrent(); i++) {
                 sessions.add(new Session(mc, context));
             }
@@ -130,7 +133,8 @@ final class LoadedModel {
                     config.max_concurrent(), Session.kvCacheBytes(mc, context) >> 20, kernel.name());
             ForwardPass forward = new ForwardPass(model, kernels);
             if (config.warm_up() && WarmUp.worthwhile(mc) && context >= WarmUp.CONTEXT) {
-                WarmUp.Result warm = WarmUp.run(forward, sessions.get(0), mc.vocabulary(), WARM_UP_LIMIT);
+                WarmUp.Result warm = WarmUp.run(forward, sessions.get(0), mc.vocabulary(), WARM_UP_LIMIT, abandoned);
+                checkWanted(abandoned);
                 LOG.info("Warmed up {} in {} ms ({} prompts{})", id, warm.time().toMillis(), warm.rounds(),
                         warm.settled() ? "" : "; stopped at the time limit with the compiler still busy");
             }
@@ -143,6 +147,21 @@ final class LoadedModel {
             }
             gguf.close();
             throw e;
+        }
+    }
+
+    private static void checkWanted(BooleanSupplier abandoned) throws AbandonedException {
+        if (abandoned.getAsBoolean()) {
+            throw new AbandonedException();
+        }
+    }
+
+    /** The provider stopped, or a newer configuration replaced this one, while the model loaded. */
+    static final class AbandonedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        AbandonedException() {
+            super("abandoned: no longer wanted");
         }
     }
 
