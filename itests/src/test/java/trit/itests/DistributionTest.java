@@ -82,6 +82,8 @@ public class DistributionTest {
         assertTrue(help.waitFor(30, TimeUnit.SECONDS));
         assertEquals("the usage names the command as typed here", "Usage: bin/trit [serve] [--host HOST] [--port PORT] "
                 + "[--config DIR] [--models DIR] [--shell]", helpText.await("Usage: ", 5));
+        assertTrue("help runs without the incubator module and its warning: " + helpText.all(),
+                helpText.all().stream().noneMatch(l -> l.startsWith("WARNING")));
 
         int port = freePort();
         Process process = launch(dir, launcher, "serve", "--port", Integer.toString(port));
