@@ -343,7 +343,13 @@ public class BitnetProvider implements InferenceProvider {
                 LOG.debug("Stopped loading {} as the framework stops: {}", config.model_file(), e.getMessage());
                 return;
             }
-            LOG.error("Cannot load model {}: {}", config.model_file(), e.getMessage());
+            if (e instanceof LoadedModel.NoKernelException) {
+                // Not an error yet: at start-up the kernels may register after the models; the
+                // provider lists the reason as its availability meanwhile.
+                LOG.info("Model {} waits for a kernel: {}", config.model_file(), e.getMessage());
+            } else {
+                LOG.error("Cannot load model {}: {}", config.model_file(), e.getMessage());
+            }
             synchronized (this) {
                 if (ticket == loadTicket && current == null) {
                     availability = Availability.unavailable("cannot load " + config.model_file() + ": " + e.getMessage());
