@@ -46,6 +46,10 @@ public class DecodeSweepBenchmark {
     @Param({"1", "2"})
     public int threads;
 
+    /** Whether I2_S products may use the native AVX2 code (only where 256 bits are the widest vectors). */
+    @Param({"true"})
+    public boolean nativeI2s;
+
     private Arena arena;
     private VectorKernel kernel;
     private Weights[] layer;
@@ -61,7 +65,7 @@ public class DecodeSweepBenchmark {
         layers = model.equals("b2") ? 30 : 24;
         int[][] shapes = {{e, e}, {e, kv}, {e, kv}, {e, e}, {e, ff}, {e, ff}, {ff, e}}; // K × M: q k v o gate up down
         arena = Arena.ofShared();
-        kernel = new VectorKernel(threads);
+        kernel = new VectorKernel(threads, nativeI2s);
         Random random = new Random(42);
         byte[] valid = new byte[256]; // bytes whose four 2-bit codes are all 0..2
         for (int b = 0; b < 256; b++) {

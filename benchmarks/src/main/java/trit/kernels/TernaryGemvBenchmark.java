@@ -45,6 +45,10 @@ public class TernaryGemvBenchmark {
     @Param({"1", "2"})
     public int threads;
 
+    /** Whether I2_S products may use the native AVX2 code (only where 256 bits are the widest vectors). */
+    @Param({"true"})
+    public boolean nativeI2s;
+
     /** Tokens per product: 1 is a decoded token (GEMV); the model's prompt batches are 32 (GEMM). */
     @Param({"1"})
     public int tokens;
@@ -73,7 +77,7 @@ public class TernaryGemvBenchmark {
             data.set(ValueLayout.JAVA_BYTE, i, (byte) b);
         }
         data.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), (long) k * m / 4, 0.7f);
-        kernel = new VectorKernel(threads);
+        kernel = new VectorKernel(threads, nativeI2s);
         // As the model does at load: the kernel may repack into a layout of its own.
         weights = kernel.prepare(Weights.of("bench", WeightFormat.I2_S, k, m, data), arena);
         // Two inputs in turn: a kernel may keep what it derives from the activations for the next

@@ -41,12 +41,13 @@ import trit.launcher.Main.LaunchException;
 final class BenchCommand {
 
     static final String USAGE = """
-            Usage: runtime/trit bench --model FILE [--threads 1,2] [--pp 128,512] [--tg 64] [--reps 3] [--json]
+            Usage: runtime/trit bench --model FILE [--threads 1,2] [--pp 128,512] [--tg 64] [--reps 3] [--no-native] [--json]
                    runtime/trit bench --make-model large|b2|demo --out FILE [--seed N]
             """;
 
-    record Options(Path model, int[] threads, int[] pp, int tg, int reps, boolean json, String makeModel, Path out,
-                   long seed) {
+    /** @param nativeI2s whether the vector kernel may use its native I2_S product (AVX2 CPUs only) */
+    record Options(Path model, int[] threads, int[] pp, int tg, int reps, boolean nativeI2s, boolean json, String makeModel,
+                   Path out, long seed) {
 
         static Options parse(String[] args) {
             ToolArgs tool = new ToolArgs("bench", args);
@@ -58,6 +59,7 @@ final class BenchCommand {
             int tg = 64;
             int reps = 3;
             boolean json = false;
+            boolean nativeI2s = true;
             long seed = 1;
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -68,6 +70,7 @@ final class BenchCommand {
                     case "--tg" -> tg = tool.number(++i, 1, 1 << 16);
                     case "--reps" -> reps = tool.number(++i, 1, 100);
                     case "--json" -> json = true;
+                    case "--no-native" -> nativeI2s = false;
                     case "--make-model" -> make = tool.value(++i);
                     case "--out" -> out = Path.of(tool.value(++i));
                     case "--seed" -> seed = tool.number(++i, 0, Integer.MAX_VALUE);
@@ -86,7 +89,7 @@ final class BenchCommand {
             } else if (model == null) {
                 throw tool.usage("--model FILE (or --make-model SHAPE --out FILE) is required");
             }
-            return new Options(model, threads, pp, tg, reps, json, make, out, seed);
+            return new Options(model, threads, pp, tg, reps, nativeI2s, json, make, out, seed);
         }
 
         private static int[] list(ToolArgs tool, int i, int min, int max) {
@@ -154,6 +157,7 @@ final class BenchCommand {
         long bytesPerToken;
         String cpu = cpuModel();
         int simd;
+        boolean nativeI2s = false;
         try (GgufFile gguf = GgufFile.open(options.model()); BitnetModel model = BitnetModel.load(gguf)) {
             int maxPp = Arrays.stream(options.pp()).max().orElse(0);
             int context = Math.max(maxPp, options.tg() + 1);
@@ -162,9 +166,10 @@ final class BenchCommand {
                 bytesPerToken = 0;
                 simd = 0;
                 for (int threads : options.threads()) {
-                    VectorKernel kernel = new VectorKernel(threads);
+                    VectorKernel kernel = new VectorKernel(threads, options.nativeI2s());
                     try {
                         simd = kernel.simdBits();
+                        nativeI2s = kernel.nativeI2s();
                         bytesPerToken = model.weightBytesPerToken(kernel);
                         ForwardPass pass = new ForwardPass(model, () -> kernel);
                         for (int n : options.pp()) {
@@ -181,7 +186,7 @@ final class BenchCommand {
         for (int threads : options.threads()) {
             bandwidth.add(new double[] {threads, readBandwidth(threads)});
         }
-        print(results, bandwidth, bytesPerToken, cpu, simd, peak);
+        print(results, bandwidth, bytesPerToken, cpu, simd, nativeI2s, peak);
         return 0;
     }
 
@@ -269,13 +274,15 @@ final class BenchCommand {
         return acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
     }
 
-    private void print(List<Result> results, List<double[]> bandwidth, long bytesPerToken, String cpu, int simd, String peak) {
+    private void print(List<Result> results, List<double[]> bandwidth, long bytesPerToken, String cpu, int simd,
+                       boolean nativeI2s, String peak) {
         if (options.json()) {
             ObjectMapper json = new ObjectMapper();
             ObjectNode root = json.createObjectNode();
             root.put("model", options.model().toString());
             root.put("cpu", cpu);
             root.put("simd_bits", simd);
+            root.put("native_i2s", nativeI2s);
             root.put("weight_bytes_per_token", bytesPerToken);
             root.put("memory", peak);
             ArrayNode list = root.putArray("results");
@@ -293,8 +300,9 @@ final class BenchCommand {
             out.println(root);
             return;
         }
-        out.printf(Locale.ROOT, "model: %s%ncpu: %s (%d-bit SIMD)%nweights read per token: %.1f MiB%n",
-                options.model().getFileName(), cpu, simd, bytesPerToken / 1048576.0);
+        out.printf(Locale.ROOT, "model: %s%ncpu: %s (%d-bit SIMD%s)%nweights read per token: %.1f MiB%n",
+                options.model().getFileName(), cpu, simd, nativeI2s ? ", I2_S products in native AVX2 code" : "",
+                bytesPerToken / 1048576.0);
         out.printf(Locale.ROOT, "| %-6s | %7s | %12s | %17s |%n", "test", "threads", "tokens/s", "range");
         out.println("|--------|---------|--------------|-------------------|");
         for (Result r : results) {

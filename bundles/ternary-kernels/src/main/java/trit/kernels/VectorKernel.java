@@ -126,6 +126,10 @@ public class VectorKernel extends PooledKernel {
     private final float[][] scaledInputs;
     private final int[][] rowDots;
     private short[] activations = new short[0];
+    /** I2_S products where 256 bits are the widest go to {@link NativeI2sDots}, which reads the activations as they are. */
+    private final boolean nativeI2s;
+    /** The int8 activations of the product under way, for {@link NativeI2sDots}. */
+    private byte[] nativeInput = new byte[0];
     /** Off-heap and 64-byte aligned, so no table load straddles two cache lines (a heap array's alignment is the GC's choice). */
     private MemorySegment tripletTables = MemorySegment.NULL;
     /** The activations {@link #tripletTables} were made from ({@link #tableRows} rows of {@link #tableK}). */
@@ -137,16 +141,30 @@ public class VectorKernel extends PooledKernel {
 
     @Activate
     public VectorKernel(KernelConfiguration config) {
-        this(config.threads());
+        this(config.threads(), config.native_i2s());
     }
 
     /** A kernel outside the framework (tests, tools): {@code threads} ≤ 0 means available processors. */
     public VectorKernel(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * @param nativeI2s whether I2_S products where 256 bits are the widest vectors (AVX2) use the
+     *                  bundled native code ({@link NativeI2sDots}) when it loads; false keeps them in Java
+     */
+    public VectorKernel(int threads, boolean nativeI2s) {
         super("vector", threads);
+        this.nativeI2s = nativeI2s && I2sLaneDots.APPLIES && NativeI2sDots.AVAILABLE;
         this.partials = new float[threads()][ScalarKernel.PARTIALS];
         this.rowBuffers = new float[threads()][0];
         this.scaledInputs = new float[threads()][0];
         this.rowDots = new int[threads()][0];
+    }
+
+    /** Whether this kernel's I2_S products run in the bundled native code ({@link NativeI2sDots}). */
+    public boolean nativeI2s() {
+        return nativeI2s;
     }
 
     @Deactivate
@@ -206,6 +224,10 @@ public class VectorKernel extends PooledKernel {
     void beforeTernary(Weights w, QuantizedActivations x, int threads) {
         if (TRIPLET_LAYOUT.equals(w.layout())) {
             buildTripletTables(x, threads);
+            return;
+        }
+        if (nativeI2s && inLanes(w)) {
+            nativeInput = x.values();
             return;
         }
         int n = x.rows() * x.k();
@@ -526,6 +548,8 @@ public class VectorKernel extends PooledKernel {
                            int[] dots, int dotsA, int dotsB) {
         if (TRIPLET_LOOKUP) {
             pairDots(data, atA, atB, blocks, steps, tripletTables, inA, inB, dots, dotsA, dotsB);
+        } else if (nativeI2s) {
+            NativeI2sDots.dots(data, atA, atB, blocks, steps, nativeInput, inA, inB, dots, dotsA, dotsB);
         } else if (atA == atB) {
             I2sLaneDots.sharedDots(data, atA, blocks, steps, activations, inA, inB, dots, dotsA, dotsB);
         } else {

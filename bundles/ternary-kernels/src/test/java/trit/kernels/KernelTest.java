@@ -41,6 +41,8 @@ class KernelTest {
     private static ScalarKernel scalar;
     private static VectorKernel vector;
     private static VectorKernel vectorOneThread;
+    /** The vector kernel without the native I2_S product (which it uses where 256 bits are the widest). */
+    private static VectorKernel vectorJava;
     private static final Arena ARENA = Arena.ofShared();
 
     @BeforeAll
@@ -48,6 +50,7 @@ class KernelTest {
         scalar = new ScalarKernel(2);
         vector = new VectorKernel(2);
         vectorOneThread = new VectorKernel(1);
+        vectorJava = new VectorKernel(2, false);
     }
 
     @AfterAll
@@ -55,6 +58,7 @@ class KernelTest {
         scalar.close();
         vector.close();
         vectorOneThread.close();
+        vectorJava.close();
         ARENA.close();
     }
 
@@ -273,6 +277,8 @@ class KernelTest {
             float[] fromVectorOne = new float[rows * m];
             float[] fromPrepared = new float[rows * m];
             float[] fromLimited = new float[rows * m];
+            float[] fromJava = new float[rows * m];
+            vectorJava.ternaryMatmul(weights, q, fromJava);
             scalar.ternaryMatmul(weights, q, fromScalar);
             vector.limitedTo(1).ternaryMatmul(prepared, q, fromLimited);
             vector.ternaryMatmul(weights, q, fromVector);
@@ -283,7 +289,15 @@ class KernelTest {
             assertBitsEqual(fromScalar, fromVectorOne, weights.describe() + " vector (1 thread) vs scalar");
             assertBitsEqual(fromScalar, fromPrepared, weights.describe() + " vector in layout " + prepared.layout() + " vs scalar");
             assertBitsEqual(fromScalar, fromLimited, weights.describe() + " vector limited to 1 thread vs scalar");
+            assertBitsEqual(fromScalar, fromJava, weights.describe() + " vector without native code vs scalar");
         }
+    }
+
+    /** The build puts the native product in the jar for Linux on x86-64; it must load there. */
+    @Test
+    void theNativeI2sProductLoadsOnLinuxX86() {
+        boolean linuxX86 = System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").equals("amd64");
+        assertEquals(linuxX86, NativeI2sDots.AVAILABLE);
     }
 
     @Test
