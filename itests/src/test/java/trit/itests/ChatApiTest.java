@@ -585,6 +585,15 @@ public class ChatApiTest {
         assertEquals("http://app.example", preflight.raw().headers().firstValue("Access-Control-Allow-Origin").orElse(""));
         assertTrue(preflight.raw().headers().firstValue("Access-Control-Allow-Headers").orElse("").contains("Authorization"));
         assertTrue(preflight.raw().headers().firstValue("Access-Control-Allow-Methods").orElse("").contains("POST"));
+        // OpenAI's JavaScript SDK sends headers of its own; a browser refuses the call unless all are allowed.
+        Http.Reply sdk = http.request("OPTIONS", CHAT, "Origin", "http://app.example", "Access-Control-Request-Method", "POST",
+                "Access-Control-Request-Headers", "authorization,content-type,x-stainless-os,x-stainless-retry-count");
+        assertTrue(sdk.raw().headers().firstValue("Access-Control-Allow-Headers").orElse("")
+                .endsWith(", authorization,content-type,x-stainless-os,x-stainless-retry-count"));
+        Http.Reply odd = http.request("OPTIONS", CHAT, "Origin", "http://app.example", "Access-Control-Request-Method", "POST",
+                "Access-Control-Request-Headers", "x-a; evil=1");
+        assertEquals("not a list of header names: the API's own", "Authorization, Content-Type, X-Trit-Privacy",
+                odd.raw().headers().firstValue("Access-Control-Allow-Headers").orElse(""));
     }
 
     @Test
@@ -609,6 +618,11 @@ public class ChatApiTest {
         JsonNode first = JSON.readTree(streamed.data().get(0));
         assertEquals("scripted", first.path("route").path("provider").asText());
         assertEquals("tokens-3-10", first.path("model").asText());
+        // Completions open with no role chunk: their first text chunk carries the route, and only it.
+        List<String> completion = http.stream("/v1/completions", "{\"model\":\"auto\",\"prompt\":\"Once\",\"stream\":true}")
+                .data();
+        assertEquals("scripted", JSON.readTree(completion.get(0)).path("route").path("provider").asText());
+        assertTrue(completion.stream().skip(1).noneMatch(d -> d.contains("\"route\"")));
 
         // An id no single provider serves goes to the router too.
         assertEquals(header, http.post(CHAT, chat("somewhere-else", "{}")).raw().headers()

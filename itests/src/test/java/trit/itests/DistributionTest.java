@@ -60,6 +60,10 @@ public class DistributionTest {
             assertTrue(required + " is in the archive: " + tar, tar.contains(FOLDER + "/" + required));
         }
         assertTrue("every file is inside " + FOLDER + "/", tar.stream().allMatch(e -> e.startsWith(FOLDER + "/")));
+        // Whatever else an operator keeps in runtime/etc (a cloud api.key, models by path) stays out.
+        assertEquals("etc/ holds only the configuration the project ships",
+                List.of("etc/trit.logging.cfg", "etc/trit.models.cfg", "etc/trit.rest.cfg"),
+                tar.stream().map(e -> e.substring(FOLDER.length() + 1)).filter(e -> e.startsWith("etc/")).toList());
         assertTrue("no model file: " + tar, tar.stream().noneMatch(e -> e.endsWith(".gguf")));
         assertTrue("no sources, no build output: " + tar, tar.stream().noneMatch(e -> e.endsWith(".java")
                 || e.contains("/target/") || e.endsWith("pom.xml") || e.endsWith("mvnw")));

@@ -3,10 +3,12 @@ package trit.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Dictionary;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -123,9 +126,32 @@ public class LocalProviderTest {
             Thread.sleep(10);
         }
         awaitGone(demoFilter);
+
+        // Written over under the same name (as cp does): the watcher notices and the model reloads.
+        byte[] bytes = Files.readAllBytes(copy);
+        byte[] name = "trit-demo".getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(bytes, name);
+        assertTrue("the demo file names itself", at > 0);
+        bytes[at + name.length - 1] = '2'; // general.name trit-dem2: the same length, another model id
+        Files.write(copy, bytes);
+        awaitProvider("(&(trit.model.file=" + copy + ")(trit.model.id=trit-dem2))");
+
         Files.delete(copy);
         awaitGone("(trit.model.file=" + copy + ")");
         awaitProvider(demoFilter);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /** Model ids are unique among the local models: a second file of the same general.name serves under its file name. */
@@ -277,6 +303,46 @@ public class LocalProviderTest {
             }
         }
         assertEquals(expected, provider.complete(request).choice().message().content());
+    }
+
+    /**
+     * A model file written over while it is mapped makes the next read of it fail with an
+     * InternalError: the generation ends with a precise error, its session and slot are free, the
+     * model refuses at once instead of failing again, and a configuration change reloads it.
+     */
+    @Test
+    public void aGenerationThatFaultsEndsWithAnErrorFreesItsSlotAndReloadsOnAChange() throws Exception {
+        TernaryKernel scalar = context.getService(context.getServiceReferences(TernaryKernel.class,
+                "(trit.kernel.name=scalar)").iterator().next());
+        CountingKernel faulty = new CountingKernel(scalar);
+        faulty.faultAt = 40; // in the second token
+        ServiceRegistration<TernaryKernel> registration = context.registerService(TernaryKernel.class, faulty,
+                new Hashtable<>(Map.of(TernaryKernel.KERNEL_NAME, "itest-faulty", "service.ranking", -100)));
+        try {
+            Map<String, Object> settings = Map.of("kernel.target", "(trit.kernel.name=itest-faulty)", "max.concurrent", 1,
+                    "queue.length", 0);
+            InferenceProvider provider = configure("faulty", settings);
+            Collector collector = new Collector();
+            provider.stream(withMax(raw("the river"), 200, 0.0), collector);
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> collector.response.get(60, TimeUnit.SECONDS));
+            ProviderException error = (ProviderException) failed.getCause();
+            assertEquals(ProviderException.Kind.UNAVAILABLE, error.kind());
+            assertTrue(error.getMessage(), error.getMessage().contains("changed while it was in use"));
+            assertTrue(provider.availability().reason(), provider.availability().reason().contains("changed while it was in use"));
+            ProviderException refused = assertThrows(ProviderException.class,
+                    () -> provider.stream(withMax(raw("the river"), 5, 0.0), new Collector()));
+            assertEquals("refused at once, not queued behind a dead worker", error.getMessage(), refused.getMessage());
+
+            faulty.faultAt = -1;
+            Dictionary<String, Object> changed = properties("faulty", settings);
+            changed.put("threads", 1);
+            owned.getLast().update(changed);
+            awaitProvider("(trit.provider.name=bitnet/faulty)");
+            ChatResponse answer = provider.complete(withMax(raw("the river"), 5, 0.0));
+            assertEquals("the slot is free again (one slot, no queue)", FinishReason.LENGTH, answer.choice().finishReason());
+        } finally {
+            registration.unregister();
+        }
     }
 
     @Test
@@ -488,6 +554,8 @@ public class LocalProviderTest {
     private static final class CountingKernel implements TernaryKernel {
         final TernaryKernel delegate;
         final AtomicInteger calls = new AtomicInteger();
+        /** The call that fails as a read of a changed mapped file does, or -1. */
+        volatile int faultAt = -1;
 
         CountingKernel(TernaryKernel delegate) {
             this.delegate = delegate;
@@ -515,7 +583,10 @@ public class LocalProviderTest {
 
         @Override
         public void ternaryMatmul(Weights w, QuantizedActivations x, float[] y) {
-            calls.incrementAndGet();
+            if (calls.incrementAndGet() == faultAt) {
+                // What the JVM throws when a mapped model file is truncated under a read (SIGBUS).
+                throw new InternalError("a fault occurred in an unsafe memory access operation");
+            }
             delegate.ternaryMatmul(w, x, y);
         }
 

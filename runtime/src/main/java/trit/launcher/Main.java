@@ -14,7 +14,7 @@ public final class Main {
                    runtime/trit eval --model FILE (--prompt TEXT | --tokens 1,450,...) [--n-predict N] [--top-logits K] [--json]
                    runtime/trit perplexity --model FILE --file TEXT [--ctx N] [--chunks N]
                    runtime/trit tokenize --vocab FILE [--special] [--add-bos|--no-bos] (--text TEXT | --file F | --jsonl) [--json]
-                   runtime/trit bench --model FILE [--threads 1,2] [--pp 128,512] [--tg 64] [--reps 3] [--json]
+                   runtime/trit bench --model FILE [--threads 1,2] [--pp 128,512] [--tg 64] [--reps 3] [--no-native] [--json]
                    runtime/trit bench --make-model large|b2|demo --out FILE [--seed N]
                    runtime/trit route --text TEXT [--private] [--model ID] [--max-tokens N] [--url URL] [--json]
                    runtime/trit java-home      print the JDK 25 the launcher uses

@@ -211,11 +211,11 @@ final class Answering {
     private void writeEvents(OutputStream out, GenerationRun run, GenerationRun.Event first, String id,
                              long created, boolean includeUsage, AuditEntry entry) throws IOException {
         String model = answeringModel(run);
+        // The first chunk carries the route, whichever it is (completions have no opening role chunk).
+        boolean[] routeSent = {false};
         ObjectNode opening = wire.openingChoice();
         if (opening != null) {
-            ObjectNode chunk = chunk(id, created, model, opening, includeUsage);
-            putRoute(chunk, run.route());
-            send(out, chunk);
+            send(out, withRouteOnce(chunk(id, created, model, opening, includeUsage), run, routeSent));
         }
         ClientProbe probe = new ClientProbe(run, out, EVENT_PROBE);
         boolean deltas = false;
@@ -227,7 +227,7 @@ final class Answering {
                     entry.delta(delta.content());
                     ObjectNode choice = wire.deltaChoice(delta);
                     if (choice != null) {
-                        send(out, chunk(id, created, model, choice, includeUsage));
+                        send(out, withRouteOnce(chunk(id, created, model, choice, includeUsage), run, routeSent));
                         probe.wrote();
                     }
                 }
@@ -235,10 +235,11 @@ final class Answering {
                     String content = response.choice().message().content();
                     if (!deltas && content != null && !content.isEmpty()) {
                         // A provider that answered in one piece: its text is the one delta.
-                        send(out, chunk(id, created, model, wire.deltaChoice(ChatDelta.text(content)), includeUsage));
+                        send(out, withRouteOnce(chunk(id, created, model, wire.deltaChoice(ChatDelta.text(content)),
+                                includeUsage), run, routeSent));
                     }
-                    send(out, chunk(id, created, model, wire.finishChoice(response.choice().finishReason()),
-                            includeUsage));
+                    send(out, withRouteOnce(chunk(id, created, model, wire.finishChoice(response.choice().finishReason()),
+                            includeUsage), run, routeSent));
                     if (includeUsage) {
                         ObjectNode usage = envelope(id, wire.chunkObject(), model, created);
                         usage.putArray("choices");
@@ -258,6 +259,14 @@ final class Answering {
             }
             event = probe.next();
         }
+    }
+
+    private static ObjectNode withRouteOnce(ObjectNode chunk, GenerationRun run, boolean[] sent) {
+        if (!sent[0]) {
+            putRoute(chunk, run.route());
+            sent[0] = true;
+        }
+        return chunk;
     }
 
     private ObjectNode chunk(String id, long created, String model, ObjectNode choice, boolean includeUsage) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import jakarta.annotation.Priority;
 import jakarta.servlet.http.HttpServletRequest;
@@ -44,6 +45,8 @@ public class ApiAccessFilter implements ContainerRequestFilter, ContainerRespons
 
     private static final String EXPOSED = "X-Trit-Route, Retry-After";
     private static final String ALLOWED_HEADERS = "Authorization, Content-Type, X-Trit-Privacy";
+    /** A comma-separated list of HTTP header names (RFC 9110 tokens). */
+    private static final Pattern HEADER_NAMES = Pattern.compile("[ \\t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+([ \\t]*,[ \\t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*[ \\t]*");
 
     private final RestApplication application;
     private final ApiMetrics metrics;
@@ -70,7 +73,7 @@ public class ApiAccessFilter implements ContainerRequestFilter, ContainerRespons
             // A browser's preflight carries no credentials: answer it before the key check.
             request.abortWith(Response.noContent()
                     .header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-                    .header("Access-Control-Allow-Headers", ALLOWED_HEADERS)
+                    .header("Access-Control-Allow-Headers", allowedHeaders(request.getHeaderString("Access-Control-Request-Headers")))
                     .header("Access-Control-Max-Age", "600")
                     .build());
             return;
@@ -92,6 +95,19 @@ public class ApiAccessFilter implements ContainerRequestFilter, ContainerRespons
             request.abortWith(Response.fromResponse(ApiError.response(401, denial, null, "invalid_api_key"))
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"trit\"").build());
         }
+    }
+
+    /**
+     * The headers an allowed origin's preflight asked for, as asked: OpenAI's SDKs send headers of
+     * their own ({@code X-Stainless-OS}, {@code X-Stainless-Retry-Count}, …) that no fixed list
+     * keeps up with, and the origin is trusted already. Anything that is not a list of header
+     * names gets the API's own.
+     */
+    static String allowedHeaders(String requested) {
+        if (requested == null || !HEADER_NAMES.matcher(requested).matches()) {
+            return ALLOWED_HEADERS;
+        }
+        return ALLOWED_HEADERS + ", " + requested.strip();
     }
 
     @Override

@@ -138,6 +138,14 @@ final class Planner {
         List<Plan.Step> steps = order.stream().map(byName::get)
                 .map(p -> new Plan.Step(p, p.modelFor(model))).toList();
         if (steps.isEmpty()) {
+            if (localOnly && !model.equals(AUTO) && byName.values().stream()
+                    .filter(p -> p.models().stream().anyMatch(m -> m.id().equals(model))).noneMatch(ProviderEntry::isLocal)
+                    && served) {
+                // No retry can help: a client error, not an outage (a 503 would make clients retry).
+                throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, "router", "model '" + model
+                        + "' is served only by cloud providers, and " + (requestPrivate
+                        ? "the request is private (privacy=local_only)" : "the router is offline"));
+            }
             // The soonest an eligible provider said it is back: the client's Retry-After.
             throw new ProviderException(ProviderException.Kind.UNAVAILABLE, "router",
                     "no provider is eligible: " + exclusions.describe(), soonestBack, null);

@@ -93,9 +93,9 @@ class RouterDecisionTest {
         ChatRequest request = new ChatRequest(RouterFixture.CLOUD_MODEL, List.of(ChatMessage.user("Hi")), null, null, null,
                 false, Map.of(Route.PRIVACY, Route.LOCAL_ONLY));
         ProviderException e = assertThrows(ProviderException.class, () -> fixture.router.decide(request));
-        assertEquals(Kind.UNAVAILABLE, e.kind());
-        assertEquals("no provider is eligible: kimi excluded by privacy (the request is private (privacy=local_only)); "
-                + "bitnet excluded by explicit (model 'kimi-k2' was asked for by name; served by kimi)", e.getMessage());
+        assertEquals(Kind.INVALID_REQUEST, e.kind(), "no retry can help: a client error");
+        assertEquals("model 'kimi-k2' is served only by cloud providers, and the request is private (privacy=local_only)",
+                e.getMessage());
     }
 
     @Test

@@ -21,10 +21,13 @@ public class ProviderException extends RuntimeException {
         INVALID_REQUEST(400, false),
         /** Prompt plus {@code max_tokens} do not fit the model's context. */
         CONTEXT_LENGTH_EXCEEDED(400, false),
-        /** The provider's credentials were refused. */
-        AUTHENTICATION(401, false),
-        /** The credentials are valid but not allowed this model or operation. */
-        PERMISSION_DENIED(403, false),
+        /**
+         * The provider's own credentials (a cloud API key) were refused. 502, not 401: the API's
+         * caller authenticated fine, and a 401 makes OpenAI's SDKs blame the caller's key.
+         */
+        AUTHENTICATION(502, false),
+        /** The provider's credentials are valid but not allowed this model or operation; 502 as above. */
+        PERMISSION_DENIED(502, false),
         /** No such model at this provider. */
         MODEL_NOT_FOUND(404, false),
         /** Local capacity is exhausted: all slots busy and the queue full. */

@@ -80,6 +80,8 @@ public class BitnetProvider implements InferenceProvider {
 
     /** The best kernel matching kernel.target; null while none does (then the provider says so). */
     private volatile TernaryKernel kernel;
+    /** The last kernel bound, for the generations that finish after this provider is deactivated. */
+    private volatile TernaryKernel lastKernel;
     /** A load found no kernel: the next one bound starts it again. Guarded by this. */
     private boolean waitingForKernel;
 
@@ -97,7 +99,7 @@ public class BitnetProvider implements InferenceProvider {
     private int loadTicket;
     /** Threads loading a model, waited for at deactivation. */
     private final Set<Thread> loaders = ConcurrentHashMap.newKeySet();
-    private boolean deactivated;
+    private volatile boolean deactivated;
 
     @Activate
     public BitnetProvider(@Reference TokenizerFactory tokenizers, BundleContext context,
@@ -145,9 +147,9 @@ public class BitnetProvider implements InferenceProvider {
             sha256 = next.model_sha256();
             availability = Availability.loading("loading " + next.model_file());
             startLoading(next);
-        } else if (reloadNeeded(previous, next)) {
+        } else if (reloadNeeded(previous, next) || (current != null && current.broken() != null)) {
             LOG.info("The configuration of {} changed: reloading", name);
-            if (!next.model_file().equals(previous.model_file())) {
+            if (!next.model_file().equals(previous.model_file()) || !next.model_sha256().equals(previous.model_sha256())) {
                 sha256 = next.model_sha256();
             }
             startLoading(next);
@@ -213,6 +215,7 @@ public class BitnetProvider implements InferenceProvider {
         BitnetProviderConfiguration load;
         synchronized (this) {
             kernel = k;
+            lastKernel = k;
             load = waitingForKernel && !deactivated ? config : null;
             waitingForKernel = false;
         }
@@ -235,6 +238,15 @@ public class BitnetProvider implements InferenceProvider {
      */
     private TernaryKernel kernel() {
         TernaryKernel k = kernel;
+        if (k == null) {
+            // Deactivated (its configuration or file removed): the generations in flight finish
+            // on the kernel they had, which is still registered. Else the kernel itself went.
+            k = deactivated ? lastKernel : null;
+            if (k == null) {
+                throw new ProviderException(Kind.UNAVAILABLE, name, "no kernel service matches kernel.target "
+                        + (config == null ? "" : config.kernel_target()) + " any more");
+            }
+        }
         BitnetProviderConfiguration c = config;
         int threads = c == null ? 0 : c.threads();
         return k == null || threads <= 0 ? k : k.limitedTo(threads);
@@ -285,7 +297,9 @@ public class BitnetProvider implements InferenceProvider {
 
     /** Sampling defaults, limits, threads and the kernel filter apply as they are; the rest needs a new model. */
     private static boolean reloadNeeded(BitnetProviderConfiguration a, BitnetProviderConfiguration b) {
+        // A new digest: the file was replaced under the same name (the models folder's watcher sets it).
         return !a.model_file().equals(b.model_file()) || !a.model_id().equals(b.model_id())
+                || !a.model_sha256().equals(b.model_sha256())
                 || a.context_size() != b.context_size() || a.max_concurrent() != b.max_concurrent()
                 || a.queue_length() != b.queue_length() || a.memory_limit_mb() != b.memory_limit_mb();
     }
@@ -443,10 +457,12 @@ public class BitnetProvider implements InferenceProvider {
     @Override
     public Availability availability() {
         BitnetProviderConfiguration c = config;
-        if (current != null && kernel == null && c != null) {
+        LoadedModel model = current;
+        if (model != null && kernel == null && c != null) {
             return Availability.unavailable("no kernel service matches kernel.target " + c.kernel_target());
         }
-        return availability;
+        String broken = model == null ? null : model.broken();
+        return broken != null ? Availability.unavailable(broken) : availability;
     }
 
     @Override
@@ -460,6 +476,9 @@ public class BitnetProvider implements InferenceProvider {
         LoadedModel model = current;
         if (model == null) {
             throw new ProviderException(Kind.UNAVAILABLE, name, "the local model is not ready: " + availability.reason());
+        }
+        if (model.broken() != null) {
+            throw new ProviderException(Kind.UNAVAILABLE, name, model.broken());
         }
         BitnetProviderConfiguration settings = config;
         int[] prompt = prompt(model, request);

@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import trit.api.kernel.TernaryKernel;
+import trit.api.provider.ProviderException;
 import trit.api.provider.ProviderLoad;
 import trit.api.tokenizer.Tokenizer;
 import trit.api.tokenizer.TokenizerFactory;
@@ -48,6 +49,7 @@ final class LoadedModel {
     final String id;
     final Path file;
     final int contextLength;
+    private volatile String broken;
     final int maxConcurrent;
     final int queueLength;
     final long sessionBytes;
@@ -101,7 +103,12 @@ final class LoadedModel {
         if (!Files.isRegularFile(file)) {
             throw new IOException("model file " + file + " does not exist");
         }
-        TernaryKernel kernel = kernels.get(); // before the weights: without a kernel they would be loaded for nothing
+        TernaryKernel kernel; // before the weights: without a kernel they would be loaded for nothing
+        try {
+            kernel = kernels.get();
+        } catch (ProviderException none) {
+            kernel = null;
+        }
         if (kernel == null) {
             throw new NoKernelException("no kernel service matches kernel.target " + config.kernel_target()
                     + "; the model loads when one is registered");
@@ -245,6 +252,15 @@ final class LoadedModel {
     }
 
     /** A session for the calling worker: there is one per worker thread, so one is always free. */
+    /** Why this model can no longer generate (its mapped file changed), or null. */
+    String broken() {
+        return broken;
+    }
+
+    void markBroken(String reason) {
+        broken = reason;
+    }
+
     Session takeSession() {
         Session s = sessions.poll();
         if (s == null) {

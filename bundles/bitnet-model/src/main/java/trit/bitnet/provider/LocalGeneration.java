@@ -58,22 +58,55 @@ final class LocalGeneration implements Generation, Runnable {
             finish(FinishReason.CANCELLED, "", 0);
             return;
         }
-        Session session = model.takeSession();
+        Session session = null;
         TokenGenerator.Outcome outcome;
         try {
+            String broken = model.broken();
+            if (broken != null) {
+                throw new ProviderException(ProviderException.Kind.UNAVAILABLE, provider, broken);
+            }
+            session = model.takeSession();
             Sampler sampler = Sampler.create(sampling, model.model.config().vocabulary());
             outcome = new TokenGenerator(model.forward, model.tokenizer).generate(session, prompt,
                     sampler, new StopStrings(stops), maxTokens, cancelled::get, this::deliver);
-        } catch (RuntimeException e) {
-            model.returnSession(session);
-            LOG.error("Generation with {} failed", model.id, e);
-            fail(new ProviderException(ProviderException.Kind.INTERNAL, provider,
-                    "the local model failed while generating: " + e.getMessage(), null, e));
+        } catch (RuntimeException | Error e) {
+            // Whatever went wrong, the caller hears of it and the session and slot are free again:
+            // a generation that ends without a word holds its client and its slot for ever.
+            if (session != null) {
+                model.returnSession(session);
+            }
+            fail(failure(e));
+            if (e instanceof Error error && !mappedFileFault(error)) {
+                throw error;
+            }
             return;
         }
         // The session and the slot are free before the caller hears the end (the listener may send the next request).
         model.returnSession(session);
         finish(outcome.finishReason(), outcome.text(), outcome.completionTokens());
+    }
+
+    private ProviderException failure(Throwable e) {
+        if (e instanceof ProviderException known) {
+            return known;
+        }
+        if (e instanceof Error error && mappedFileFault(error)) {
+            // The weights are read from memory mapped from the file: it was truncated or written over.
+            String reason = "the model file " + model.file + " changed while it was in use (replace a model by moving a "
+                    + "complete file into place, never by copying over it); the model reloads when its file or "
+                    + "configuration changes";
+            model.markBroken(reason);
+            LOG.error("Generation with {} failed: {}", model.id, reason);
+            return new ProviderException(ProviderException.Kind.UNAVAILABLE, provider, reason, null, e);
+        }
+        LOG.error("Generation with {} failed", model.id, e);
+        return new ProviderException(ProviderException.Kind.INTERNAL, provider,
+                "the local model failed while generating: " + e, null, e);
+    }
+
+    /** The JVM's error for a read from a mapped file that no longer has the page (SIGBUS). */
+    private static boolean mappedFileFault(Error e) {
+        return e instanceof InternalError && String.valueOf(e.getMessage()).contains("unsafe memory access");
     }
 
     /** A piece of text for the listener; a listener that throws cancels the generation. */

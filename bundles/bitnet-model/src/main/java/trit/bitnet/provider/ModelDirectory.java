@@ -46,14 +46,35 @@ public class ModelDirectory {
     /** Configuration property marking the configurations this watcher owns. */
     static final String MANAGED = "trit.models.managed";
     static final String DEMO = "trit.models.demo";
+    /** The size and modification time of the file as it was when last taken. */
+    static final String SERVED_SIZE = "trit.models.size";
+    static final String SERVED_MODIFIED = "trit.models.modified";
+    private static final String SHA256 = "model.sha256";
     static final long DEMO_SEED = 20261123L;
 
     private final ConfigurationAdmin configurationAdmin;
     private final BundleContext context;
     private final ModelDirectoryConfiguration config;
     private final ScheduledExecutorService poller;
-    /** Sizes seen at the previous poll: a file is taken when its size is the same twice. */
-    private final Map<Path, Long> sizes = new HashMap<>();
+    /** Files as the previous poll saw them: a file is taken (or taken again) when it looks the same twice. */
+    private final Map<Path, FileState> seen = new HashMap<>();
+
+    /** What tells a file's content changed without reading it. */
+    record FileState(long size, long modifiedMillis) {
+        static FileState of(Path file) throws IOException {
+            return new FileState(Files.size(file), Files.getLastModifiedTime(file).toMillis());
+        }
+
+        static FileState of(Dictionary<String, Object> served) {
+            return served.get(SERVED_SIZE) instanceof Long size && served.get(SERVED_MODIFIED) instanceof Long modified
+                    ? new FileState(size, modified) : null;
+        }
+
+        void into(Dictionary<String, Object> properties) {
+            properties.put(SERVED_SIZE, size);
+            properties.put(SERVED_MODIFIED, modifiedMillis);
+        }
+    }
 
     @Activate
     public ModelDirectory(@Reference ConfigurationAdmin configurationAdmin, BundleContext context,
@@ -91,14 +112,20 @@ public class ModelDirectory {
 
     void poll() throws IOException, InvalidSyntaxException {
         Map<Path, Configuration> managed = managedConfigurations();
-        Map<Path, Long> present = config.enabled() ? ggufFiles(Path.of(config.directory())) : Map.of();
-        for (Map.Entry<Path, Long> file : present.entrySet()) {
-            Long before = sizes.put(file.getKey(), file.getValue());
-            if (!managed.containsKey(file.getKey()) && file.getValue().equals(before)) {
+        Map<Path, FileState> present = config.enabled() ? ggufFiles(Path.of(config.directory())) : Map.of();
+        for (Map.Entry<Path, FileState> file : present.entrySet()) {
+            FileState before = seen.put(file.getKey(), file.getValue());
+            if (!file.getValue().equals(before)) {
+                continue; // new, or still being written
+            }
+            Configuration served = managed.get(file.getKey());
+            if (served == null) {
                 create(file.getKey(), false);
+            } else {
+                refresh(file.getKey(), file.getValue(), served);
             }
         }
-        sizes.keySet().retainAll(present.keySet());
+        seen.keySet().retainAll(present.keySet());
         Path demo = Path.of(config.demo_file()).toAbsolutePath().normalize();
         boolean wantDemo = config.enabled() && config.demo() && present.isEmpty();
         // A demo already serving stays until a model of the folder is ready (loaded and warmed up:
@@ -147,13 +174,35 @@ public class ModelDirectory {
         return escaped.toString();
     }
 
+    /**
+     * A served file that changed since it was taken (copied over, or replaced under the same name)
+     * gets its new digest into its configuration, which reloads the model; a file only touched
+     * keeps its model.
+     */
+    private void refresh(Path file, FileState now, Configuration served) throws IOException {
+        Dictionary<String, Object> p = served.getProperties();
+        FileState then = FileState.of(p);
+        if (now.equals(then)) {
+            return;
+        }
+        String sha256 = FileDigests.sha256(file);
+        boolean changed = then != null && !sha256.equals(p.get(SHA256));
+        p.put(SHA256, sha256);
+        now.into(p);
+        served.update(p);
+        if (changed) {
+            LOG.info("{} changed (sha256 {}): reloading its model", file, sha256);
+        }
+    }
+
     private void create(Path file, boolean demo) throws IOException {
         Dictionary<String, Object> p = new Hashtable<>();
         p.put("model.file", file.toString());
         p.put(MANAGED, Boolean.TRUE);
         p.put(DEMO, demo);
+        FileState.of(file).into(p);
         String sha256 = FileDigests.sha256(file);
-        p.put("model.sha256", sha256);
+        p.put(SHA256, sha256);
         Configuration c = configurationAdmin.createFactoryConfiguration(BitnetProviderConfiguration.FACTORY_PID, "?");
         c.update(p);
         LOG.info("Serving {} (sha256 {})", file, sha256);
@@ -174,15 +223,15 @@ public class ModelDirectory {
         return byFile;
     }
 
-    private static Map<Path, Long> ggufFiles(Path directory) throws IOException {
-        Map<Path, Long> files = new TreeMap<>();
+    private static Map<Path, FileState> ggufFiles(Path directory) throws IOException {
+        Map<Path, FileState> files = new TreeMap<>();
         if (!Files.isDirectory(directory)) {
             return files;
         }
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "*.gguf")) {
             for (Path file : stream) {
                 if (Files.isRegularFile(file)) {
-                    files.put(file.toAbsolutePath().normalize(), Files.size(file));
+                    files.put(file.toAbsolutePath().normalize(), FileState.of(file));
                 }
             }
         }

@@ -1,0 +1,66 @@
+package trit.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shipped logback configurations mask secrets in every message, whoever logs it: Felix
+ * ConfigAdmin at DEBUG prints whole configurations, a cloud provider's api.key included. Each
+ * configuration is loaded in a JVM of its own (logback reads it once), which logs through SLF4J.
+ */
+class LogMaskingTest {
+
+    private static final String KEY = "sk-LOGMASK9f8e7d6c5b4a3210";
+
+    @Test
+    void theServersLogMasksKeysAndBearerTokens(@TempDir Path data) throws Exception {
+        String console = log(Path.of("conf/logback.xml"), data);
+        List<String> file = Files.readAllLines(data.resolve("logs/trit.log"));
+        for (String out : List.of(console, String.join("\n", file))) {
+            assertTrue(!out.contains(KEY) && !out.contains("tok-777"), out);
+            assertTrue(out.contains("Updating config trit.provider.kimi~x with {api.key=***, base.url=http://h/v1}"), out);
+            assertTrue(out.contains("Authorization: Bearer ***, then"), out);
+            assertTrue(out.contains("api_key: ***"), out);
+            assertTrue(out.contains("an ordinary message"), out);
+        }
+    }
+
+    @Test
+    void theToolsLogMasksThemToo(@TempDir Path data) throws Exception {
+        String console = log(Path.of("conf/logback-tools.xml"), data);
+        assertTrue(!console.contains(KEY) && console.contains("{api.key=***, base.url=http://h/v1}"), console);
+    }
+
+    private static String log(Path configuration, Path data) throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Dtrit.data.dir=" + data,
+                "-Dlogback.configurationFile=" + configuration.toAbsolutePath(), Logs.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes());
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, child.exitValue(), out);
+        assertTrue(!out.contains("ERROR in ch.qos.logback"), "logback accepts the configuration: " + out);
+        return out;
+    }
+
+    /** The child: logs a few messages at WARN through SLF4J (on the runtime's class path, not the tests' compile path). */
+    public static final class Logs {
+        public static void main(String[] args) throws Exception {
+            Object logger = Class.forName("org.slf4j.LoggerFactory").getMethod("getLogger", String.class)
+                    .invoke(null, "org.apache.felix.configadmin");
+            var warn = logger.getClass().getMethod("warn", String.class);
+            warn.invoke(logger, "Updating config trit.provider.kimi~x with {api.key=" + KEY + ", base.url=http://h/v1}");
+            warn.invoke(logger, "Authorization: Bearer tok-777, then");
+            warn.invoke(logger, "api_key: " + KEY);
+            warn.invoke(logger, "an ordinary message");
+        }
+    }
+}
