@@ -124,8 +124,9 @@ class GgmlNumericsTest {
     @Test
     void theWeightedSumIsTheDotProductOfEachValueColumn() {
         Random random = new Random(5);
-        int headDim = 40;
-        for (int last : new int[] {0, 8, 31, 32, 63, 64, 100, 150}) {
+        // 40: vectors and a scalar tail at 256 bits, scalar only at 512; 64 and 128 (the models'): vectors.
+        for (int headDim : new int[] {40, 64, 128})
+        for (int last : new int[] {0, 8, 31, 32, 63, 64, 100, 150, 300}) {
             int slots = Math.max(32, (last + 32) & ~31);
             float[] p = new float[slots];
             float[] values = new float[slots * 3 * headDim];
@@ -144,7 +145,8 @@ class GgmlNumericsTest {
                     column[j] = values[j * 3 * headDim + headDim + d];
                 }
                 float expected = GgmlNumerics.dotF16(p, 0, column, 0, slots, new float[8]);
-                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[3 + d]), "last " + last + ", output " + d);
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[3 + d]),
+                        "head_dim " + headDim + ", last " + last + ", output " + d);
             }
         }
     }
