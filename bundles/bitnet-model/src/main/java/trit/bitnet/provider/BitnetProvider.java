@@ -187,6 +187,9 @@ public class BitnetProvider implements InferenceProvider {
     private void awaitLoaders() {
         long deadline = System.nanoTime() + LOADER_STOP_WAIT.toNanos();
         for (Thread loader : List.copyOf(loaders)) {
+            if (loader == Thread.currentThread()) {
+                continue; // deactivated from within a load (a service event it caused): it ends on its own
+            }
             try {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !loader.join(Duration.ofNanos(left))) {
