@@ -25,18 +25,24 @@ class LogMaskingTest {
         String console = log(Path.of("conf/logback.xml"), data);
         List<String> file = Files.readAllLines(data.resolve("logs/trit.log"));
         for (String out : List.of(console, String.join("\n", file))) {
-            assertTrue(!out.contains(KEY) && !out.contains("tok-777"), out);
-            assertTrue(out.contains("Updating config trit.provider.kimi~x with {api.key=***, base.url=http://h/v1}"), out);
+            for (String secret : List.of(KEY, "tok-777", "tok-888", "sk-alice", "sk-bob", "sk-json", "sk-camel", "sk-trace")) {
+                assertTrue(!out.contains(secret), secret + " leaked: " + out);
+            }
+            assertTrue(out.contains("Updating config trit.provider.kimi~x with {api.key=***"), out);
+            assertTrue(out.contains("Updating config trit.rest with {api.keys=***"), out);
             assertTrue(out.contains("Authorization: Bearer ***, then"), out);
-            assertTrue(out.contains("api_key: ***"), out);
+            assertTrue(out.contains("authorization: bearer\t***"), out);
+            assertTrue(out.contains("api_key:***"), out);
             assertTrue(out.contains("an ordinary message"), out);
+            assertTrue(out.contains("java.lang.IllegalStateException: refused {\"apiKey\":***"), "the stack trace is there: " + out);
+            assertTrue(out.contains("\tat "), "with its frames: " + out);
         }
     }
 
     @Test
     void theToolsLogMasksThemToo(@TempDir Path data) throws Exception {
         String console = log(Path.of("conf/logback-tools.xml"), data);
-        assertTrue(!console.contains(KEY) && console.contains("{api.key=***, base.url=http://h/v1}"), console);
+        assertTrue(!console.contains(KEY) && console.contains("{api.key=***") && !console.contains("sk-alice"), console);
     }
 
     private static String log(Path configuration, Path data) throws Exception {
@@ -61,6 +67,12 @@ class LogMaskingTest {
             warn.invoke(logger, "Authorization: Bearer tok-777, then");
             warn.invoke(logger, "api_key: " + KEY);
             warn.invoke(logger, "an ordinary message");
+            warn.invoke(logger, "Updating config trit.rest with {api.keys=alice:sk-alice, bob:sk-bob, base.path=/}");
+            warn.invoke(logger, "authorization: bearer\ttok-888");
+            warn.invoke(logger, "{\"api_key\":\"sk-json\"}");
+            logger.getClass().getMethod("warn", String.class, Throwable.class).invoke(logger, "failed",
+                    new IllegalStateException("refused {\"apiKey\": \"sk-trace\"}"));
+            warn.invoke(logger, "apiKey=sk-camel");
         }
     }
 }
