@@ -334,6 +334,16 @@ public class ChatApiTest {
     }
 
     @Test
+    public void aCloudProvidersRefusedKeyIsABadGatewayNotTheCallersAuthenticationError() {
+        // Pinned, not read from the kinds: a 401/403 makes OpenAI's SDKs blame the caller's own key.
+        assertEquals(502, ProviderException.Kind.AUTHENTICATION.httpStatus());
+        assertEquals(502, ProviderException.Kind.PERMISSION_DENIED.httpStatus());
+        Http.Reply reply = http.post(CHAT, chat("fail-authentication", "{}"));
+        assertEquals(502, reply.status());
+        assertEquals("false", reply.raw().headers().firstValue("x-should-retry").orElse(""));
+    }
+
+    @Test
     public void providerFailuresKeepTheirKindsStatus() {
         for (ProviderException.Kind kind : ProviderException.Kind.values()) {
             for (String how : List.of("fail-", "throw-")) {
@@ -346,6 +356,8 @@ public class ChatApiTest {
                             reply.assertError(kind.httpStatus(), kind.name().toLowerCase()));
                     assertEquals(what, kind.isRetryable() ? "7" : "",
                             reply.raw().headers().firstValue("Retry-After").orElse(""));
+                    assertEquals(what, kind.httpStatus() >= 500 && !kind.isRetryable() ? "false" : "",
+                            reply.raw().headers().firstValue("x-should-retry").orElse(""));
                 }
             }
         }

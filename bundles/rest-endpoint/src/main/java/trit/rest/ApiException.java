@@ -42,8 +42,16 @@ public final class ApiException extends WebApplicationException {
         if (e.retryAfter().isPresent()) {
             return retryLater(status, message, code, e.retryAfter().get());
         }
+        if (status >= 500 && !e.kind().isRetryable()) {
+            // OpenAI's SDKs retry every 5xx twice unless told not to: a refused cloud key stays refused.
+            Response error = ApiError.response(status, message, null, code);
+            return new ApiException(message, Response.fromResponse(error).header(SHOULD_RETRY, "false").build());
+        }
         return new ApiException(status, message, null, code);
     }
+
+    /** The header OpenAI's SDKs read to decide whether to retry an error response. */
+    static final String SHOULD_RETRY = "x-should-retry";
 
     /** The OpenAI error body of this exception. */
     public ApiError error() {

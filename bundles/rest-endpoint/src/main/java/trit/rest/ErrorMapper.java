@@ -81,7 +81,7 @@ public class ErrorMapper implements ExceptionMapper<Throwable> {
         }
         // Keep protocol headers the client relies on (Allow on 405, Retry-After on 429/503).
         Response.ResponseBuilder builder = Response.fromResponse(error);
-        for (String header : new String[] {HttpHeaders.ALLOW, HttpHeaders.RETRY_AFTER}) {
+        for (String header : new String[] {HttpHeaders.ALLOW, HttpHeaders.RETRY_AFTER, ApiException.SHOULD_RETRY}) {
             Object value = original.getHeaders().getFirst(header);
             if (value != null) {
                 builder.header(header, value);

@@ -138,13 +138,13 @@ final class Planner {
         List<Plan.Step> steps = order.stream().map(byName::get)
                 .map(p -> new Plan.Step(p, p.modelFor(model))).toList();
         if (steps.isEmpty()) {
-            if (localOnly && !model.equals(AUTO) && byName.values().stream()
-                    .filter(p -> p.models().stream().anyMatch(m -> m.id().equals(model))).noneMatch(ProviderEntry::isLocal)
-                    && served) {
-                // No retry can help: a client error, not an outage (a 503 would make clients retry).
+            if (privateRequest && !model.equals(AUTO) && served && byName.values().stream()
+                    .filter(p -> p.models().stream().anyMatch(m -> m.id().equals(model))).noneMatch(ProviderEntry::isLocal)) {
+                // A private request (marked, or matched by a private pattern) for a cloud-only model:
+                // no retry can help, a client error, not an outage (a 503 would make clients retry).
+                // Offline is not here: that ends when the router is back online.
                 throw new ProviderException(ProviderException.Kind.INVALID_REQUEST, "router", "model '" + model
-                        + "' is served only by cloud providers, and " + (requestPrivate
-                        ? "the request is private (privacy=local_only)" : "the router is offline"));
+                        + "' is served only by cloud providers, and " + localOnlyWhy);
             }
             // The soonest an eligible provider said it is back: the client's Retry-After.
             throw new ProviderException(ProviderException.Kind.UNAVAILABLE, "router",

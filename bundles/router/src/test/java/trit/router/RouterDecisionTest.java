@@ -99,6 +99,20 @@ class RouterDecisionTest {
     }
 
     @Test
+    void aCloudModelAskedForPrivatelyByPatternIsTheClientsErrorButOfflineItIsAnOutage() {
+        fixture.policy(new PrivacyPolicy("payroll"), 1000);
+        ChatRequest matched = ChatRequest.of(RouterFixture.CLOUD_MODEL, List.of(ChatMessage.user("the payroll file")));
+        ProviderException refused = assertThrows(ProviderException.class, () -> fixture.router.decide(matched));
+        assertEquals(Kind.INVALID_REQUEST, refused.kind(), refused.getMessage());
+        assertTrue(refused.getMessage().startsWith("model 'kimi-k2' is served only by cloud providers, and "), refused.getMessage());
+
+        fixture.router.modified(Configs.of(RouterConfiguration.class, Map.of("offline", true)), Map.of("offline", "true"));
+        ChatRequest plain = ChatRequest.of(RouterFixture.CLOUD_MODEL, List.of(ChatMessage.user("Hi")));
+        assertEquals(Kind.UNAVAILABLE, assertThrows(ProviderException.class, () -> fixture.router.decide(plain)).kind(),
+                "offline ends when the router is back online: worth a retry");
+    }
+
+    @Test
     void anUnknownModelIsRoutedAsAutoOrRefusedAsConfigured() {
         RouteDecision decision = fixture.router.decide(ChatRequest.of("gpt-4o", List.of(ChatMessage.user("Hi"))));
         assertEquals("bitnet", decision.provider());

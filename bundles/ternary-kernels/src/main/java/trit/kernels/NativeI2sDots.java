@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The I2_S products of {@code src/main/c/i2s_avx2.c}, for the vector kernel where 256 bits are the
@@ -48,6 +49,12 @@ final class NativeI2sDots {
      */
     static void dots(MemorySegment data, long atA, long atB, int rows, int blocks, byte[] q, int qA, int qB,
                      int[] dots, int dotsA, int dotsB) {
+        // C checks nothing: what the Java product would throw for, this throws for before the call
+        // (a few comparisons per call of many rows), instead of reading or writing out of bounds.
+        long rowBytes = 32L * blocks;
+        Objects.checkFromIndexSize(Math.min(atA, atB), Math.abs(atA - atB) + rowBytes * rows, data.byteSize());
+        Objects.checkFromIndexSize(Math.min(qA, qB), Math.abs(qA - qB) + 128 * blocks, q.length);
+        Objects.checkFromIndexSize(Math.min(dotsA, dotsB), Math.abs(dotsA - dotsB) + rows, dots.length);
         try {
             DOTS.invokeExact(data, atA, atB, rows, blocks, MemorySegment.ofArray(q), qA, qB, MemorySegment.ofArray(dots),
                     dotsA, dotsB);

@@ -66,6 +66,8 @@ public class BitnetProvider implements InferenceProvider {
     private static final Logger LOG = LoggerFactory.getLogger(BitnetProvider.class);
     /** Longer than loading or repacking a 2B model or one warm-up prompt takes; shorter than the launcher's stop. */
     private static final Duration LOADER_STOP_WAIT = Duration.ofSeconds(15);
+    /** How long a changed model file keeps its size and time before it is loaded again. */
+    private static final Duration STABLE_FOR = Duration.ofSeconds(2);
 
     /** Service property: the model id served. */
     public static final String MODEL_ID = "trit.model.id";
@@ -232,6 +234,9 @@ public class BitnetProvider implements InferenceProvider {
             if (kernel == k) { // greedy: a better kernel is bound before the one it replaces goes
                 kernel = null;
             }
+            if (lastKernel == k && !deactivated) {
+                lastKernel = null; // gone for good; only a deactivated provider's generations may finish on it
+            }
         }
     }
 
@@ -308,19 +313,59 @@ public class BitnetProvider implements InferenceProvider {
     }
 
     private void startLoading(BitnetProviderConfiguration config) {
-        int ticket;
+        Thread loader;
         synchronized (this) {
-            ticket = ++loadTicket;
+            if (deactivated) {
+                return; // a kernel bound as the provider goes: deactivate already waited for its loads
+            }
+            int ticket = ++loadTicket;
+            loader = Thread.ofPlatform().daemon().name("trit-load-" + providerName(config)).unstarted(() -> {
+                try {
+                    loadModel(config, ticket);
+                } finally {
+                    loaders.remove(Thread.currentThread());
+                }
+            });
+            loaders.add(loader); // under the lock deactivate takes before it looks at the loads
         }
-        Thread loader = Thread.ofPlatform().daemon().name("trit-load-" + providerName(config)).unstarted(() -> {
-            try {
-                loadModel(config, ticket);
-            } finally {
-                loaders.remove(Thread.currentThread());
+        loader.start();
+    }
+
+    /**
+     * Reloads a model whose file changed under it once the file has kept its size and time for
+     * {@link #STABLE_FOR} (a copy in progress is not loaded), unless something else replaced or
+     * ended the model first.
+     */
+    private void reloadWhenStable(BitnetProviderConfiguration config, LoadedModel broken) {
+        Thread.ofPlatform().daemon().name("trit-reload-" + providerName(config)).start(() -> {
+            Path file = Path.of(config.model_file());
+            String seen = null;
+            long stableSince = System.nanoTime();
+            while (current == broken && !deactivated) {
+                String now = fileState(file);
+                if (!java.util.Objects.equals(now, seen)) {
+                    seen = now;
+                    stableSince = System.nanoTime();
+                } else if (now != null && System.nanoTime() - stableSince >= STABLE_FOR.toNanos()) {
+                    LOG.info("{}: its file is stable again: reloading", name);
+                    startLoading(config);
+                    return;
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         });
-        loaders.add(loader);
-        loader.start();
+    }
+
+    private static String fileState(Path file) {
+        try {
+            return java.nio.file.Files.size(file) + "@" + java.nio.file.Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
+            return null; // gone for now: a copy may be on its way
+        }
     }
 
     private boolean frameworkStopping() {
@@ -341,10 +386,12 @@ public class BitnetProvider implements InferenceProvider {
         try {
             loaded = LoadedModel.load(config, this::kernel, tokenizers, ModelIds.of(this), () -> overtaken(ticket));
         } catch (LoadedModel.AbandonedException e) {
-            releaseIdsBut(deactivated ? null : current);
+            // Its ids: the newer load's success or failure, or deactivate, gives them back (releasing
+            // them here could free an id the newer load has just claimed).
             LOG.debug("Stopped loading {}: no longer wanted", config.model_file());
             return;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // An Error too (a model file truncated under the load, memory): the provider must not stay "loading".
             releaseIdsBut(current);
             if (e instanceof LoadedModel.NoKernelException) {
                 synchronized (this) {
@@ -378,7 +425,9 @@ public class BitnetProvider implements InferenceProvider {
         synchronized (this) {
             if (ticket != loadTicket || deactivated) {
                 loaded.retire(); // a newer configuration or a shutdown overtook this load
-                releaseIdsBut(deactivated ? null : current);
+                if (deactivated) {
+                    releaseIdsBut(null);
+                }
                 return;
             }
             old = current;
@@ -386,6 +435,7 @@ public class BitnetProvider implements InferenceProvider {
             name = "bitnet/" + loaded.id;
             availability = Availability.AVAILABLE;
         }
+        loaded.whenBroken(() -> reloadWhenStable(config, loaded));
         updateRegistration();
         releaseIdsBut(loaded);
         if (old != null) {

@@ -50,6 +50,7 @@ final class LoadedModel {
     final Path file;
     final int contextLength;
     private volatile String broken;
+    private Runnable whenBroken = () -> { };
     final int maxConcurrent;
     final int queueLength;
     final long sessionBytes;
@@ -147,7 +148,7 @@ final class LoadedModel {
             }
             return new LoadedModel(id, file, context, config.max_concurrent(), config.queue_length(), perSession, gguf,
                     model, tokenizer, forward, sessions);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             sessions.forEach(Session::close);
             if (model != null) {
                 model.close();
@@ -257,8 +258,22 @@ final class LoadedModel {
         return broken;
     }
 
+    /** Marks the model unusable; the first mark runs what {@link #whenBroken} registered. */
     void markBroken(String reason) {
-        broken = reason;
+        Runnable then;
+        synchronized (this) {
+            if (broken != null) {
+                return;
+            }
+            broken = reason;
+            then = whenBroken;
+        }
+        then.run();
+    }
+
+    /** What to do once when the model is marked broken (its provider reloads it). */
+    synchronized void whenBroken(Runnable action) {
+        whenBroken = action;
     }
 
     Session takeSession() {
