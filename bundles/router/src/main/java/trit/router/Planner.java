@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import trit.api.chat.ChatRequest;
+import trit.api.provider.Availability;
 import trit.api.provider.ProviderException;
 import trit.api.routing.Candidate;
 import trit.api.routing.Verdict;
@@ -34,6 +35,8 @@ final class Planner {
     static final String PRIVACY_POLICY = "privacy";
 
     private static final Logger LOG = LoggerFactory.getLogger(Planner.class);
+    /** The wait suggested for a provider that is loading. */
+    static final Duration LOADING_RETRY = Duration.ofSeconds(5);
 
     /** Local before cloud, then by name: the order when no policy prefers anything. */
     private static final Comparator<ProviderEntry> DEFAULT_ORDER =
@@ -123,7 +126,9 @@ final class Planner {
             if (!entry.availability().isAvailable()) {
                 exclusions.exclude(entry.name(), DEFAULT_POLICY, entry.availability().state().name().toLowerCase(Locale.ROOT)
                         + (entry.availability().reason().isEmpty() ? "" : " (" + entry.availability().reason() + ")"));
-                Duration back = entry.availability().retryAfter().orElse(null);
+                // A loading model gives no time; a few seconds is the usual answer (as the API's own).
+                Duration back = entry.availability().retryAfter().orElse(
+                        entry.availability().state() == Availability.State.LOADING ? LOADING_RETRY : null);
                 if (back != null && (soonestBack == null || back.compareTo(soonestBack) < 0)) {
                     soonestBack = back;
                 }

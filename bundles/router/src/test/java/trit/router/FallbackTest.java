@@ -222,6 +222,9 @@ class FallbackTest {
         p[1].availability = Availability.unavailable("misconfigured");
         assertEquals(Duration.ofSeconds(20), assertThrows(ProviderException.class,
                 () -> fixture.send(SIMPLE)).retryAfter().orElseThrow(), "a provider that gives no wait is not waited for");
+        p[1].availability = Availability.loading("loading model.gguf");
+        assertEquals(Duration.ofSeconds(5), assertThrows(ProviderException.class,
+                () -> fixture.send(SIMPLE)).retryAfter().orElseThrow(), "a loading model: a few seconds");
     }
 
     @Test

@@ -64,8 +64,11 @@ import trit.bitnet.sampling.SamplerSettings;
 public class BitnetProvider implements InferenceProvider {
 
     private static final Logger LOG = LoggerFactory.getLogger(BitnetProvider.class);
-    /** Longer than loading or repacking a 2B model or one warm-up prompt takes; shorter than the launcher's stop. */
-    private static final Duration LOADER_STOP_WAIT = Duration.ofSeconds(15);
+    /**
+     * Longer than loading or repacking a 2B model or one warm-up prompt takes (the steps a load
+     * checks between); two of them still fit in the launcher's 20 s stop.
+     */
+    private static final Duration LOADER_STOP_WAIT = Duration.ofSeconds(8);
     /** How long a changed model file keeps its size and time before it is loaded again. */
     private static final Duration STABLE_FOR = Duration.ofSeconds(2);
 
