@@ -23,8 +23,9 @@ import java.util.Objects;
  * widest vectors: the Vector API has no byte multiply-add ({@code vpmaddubsw}), so its own product
  * there ({@link I2sLaneDots}) runs at about half of bitnet.cpp's speed. The library is built with
  * the bundle for Linux on x86-64 and taken out of the jar when this class loads; elsewhere, or when
- * it cannot be loaded, or with {@code -Dtrit.kernels.native=false}, {@link #AVAILABLE} is false
- * and the Java product is used. The sums are exact integers either way, so both give the same bits.
+ * it cannot be loaded, {@link #AVAILABLE} is false and the Java product is used (as it is by a
+ * vector kernel configured with {@code native.i2s = false}). The sums are exact integers either
+ * way, so both give the same bits.
  */
 final class NativeI2sDots {
 
@@ -64,9 +65,6 @@ final class NativeI2sDots {
     }
 
     private static MethodHandle link() {
-        if (!Boolean.parseBoolean(System.getProperty("trit.kernels.native", "true"))) {
-            return null;
-        }
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "");
         if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
