@@ -342,10 +342,10 @@ public class BitnetProvider implements InferenceProvider {
     private void reloadWhenStable(BitnetProviderConfiguration config, LoadedModel broken) {
         Thread.ofPlatform().daemon().name("trit-reload-" + providerName(config)).start(() -> {
             Path file = Path.of(config.model_file());
-            String seen = null;
+            ModelDirectory.FileState seen = null;
             long stableSince = System.nanoTime();
             while (current == broken && !deactivated) {
-                String now = fileState(file);
+                ModelDirectory.FileState now = fileState(file);
                 if (!java.util.Objects.equals(now, seen)) {
                     seen = now;
                     stableSince = System.nanoTime();
@@ -363,9 +363,9 @@ public class BitnetProvider implements InferenceProvider {
         });
     }
 
-    private static String fileState(Path file) {
+    private static ModelDirectory.FileState fileState(Path file) {
         try {
-            return java.nio.file.Files.size(file) + "@" + java.nio.file.Files.getLastModifiedTime(file).toMillis();
+            return ModelDirectory.FileState.of(file);
         } catch (IOException e) {
             return null; // gone for now: a copy may be on its way
         }
